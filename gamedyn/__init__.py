@@ -1,0 +1,54 @@
+"""gamedyn: predict, check and bridge the training dynamics of two-player differentiable
+games (GANs above all).
+
+>>> import gamedyn as gd
+>>> gd.enable_x64()
+>>> game = gd.games.DiracGAN(loss="nonsaturating", reg="r1", gamma=1.0)
+>>> gd.eigenvalues(game)
+Array([-0.5+0.j, -0.5+0.j], dtype=complex128)
+"""
+
+from . import analysis, games, optim, plots
+from ._config import enable_x64
+from .analysis import (
+    REGIMES,
+    PointClass,
+    SimulationResult,
+    Stiffness,
+    classify_point,
+    eigenvalues,
+    jacobian,
+    max_stable_lr,
+    regime_name,
+    regime_of_rho,
+    simulate,
+    spectral_radius,
+    stiffness,
+    update_jacobian,
+)
+from .games import vector_field
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "games",
+    "optim",
+    "analysis",
+    "plots",
+    "enable_x64",
+    "vector_field",
+    "jacobian",
+    "update_jacobian",
+    "eigenvalues",
+    "spectral_radius",
+    "stiffness",
+    "Stiffness",
+    "max_stable_lr",
+    "classify_point",
+    "PointClass",
+    "simulate",
+    "SimulationResult",
+    "regime_of_rho",
+    "regime_name",
+    "REGIMES",
+]

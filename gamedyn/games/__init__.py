@@ -1,0 +1,20 @@
+"""Toy games as data plus pure functions (JAX).
+
+Conventions: ``x`` minimises ``loss_x``, ``y`` minimises ``loss_y``; ``z = (x, y)``; the vector
+field is ``F(z) = -(grad_x loss_x, grad_y loss_y)``. See :class:`Game`.
+"""
+
+from ._base import Game, vector_field
+from ._dirac import LOSSES, REGULARIZERS, DiracGAN, safe_norm
+from ._linear import Bilinear, Quadratic
+
+__all__ = [
+    "Game",
+    "vector_field",
+    "Bilinear",
+    "Quadratic",
+    "DiracGAN",
+    "LOSSES",
+    "REGULARIZERS",
+    "safe_norm",
+]

@@ -1,0 +1,150 @@
+"""Linear games: the bilinear game and the general zero-sum quadratic game."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+
+from .._checks import check_real, is_traced
+from .._pytree import pytree_dataclass
+from ._base import Game
+
+__all__ = ["Bilinear", "Quadratic"]
+
+
+def _matrix(name: str, value, shape=None):
+    arr = jnp.asarray(value)
+    if not jnp.issubdtype(arr.dtype, jnp.floating):
+        arr = arr.astype(jnp.result_type(float))
+    if arr.ndim != 2 or 0 in arr.shape:
+        raise ValueError(
+            f"{name} has shape {tuple(arr.shape)}; expected a non-empty 2-D matrix"
+        )
+    if shape is not None and tuple(arr.shape) != tuple(shape):
+        raise ValueError(f"{name} has shape {tuple(arr.shape)}; expected {tuple(shape)}")
+    if not is_traced(arr):
+        check_real(name, np.asarray(arr), what="a matrix of finite numbers")
+    return arr
+
+
+def _vector(name: str, value, n: int):
+    arr = jnp.asarray(value)
+    if not jnp.issubdtype(arr.dtype, jnp.floating):
+        arr = arr.astype(jnp.result_type(float))
+    if arr.shape != (n,):
+        raise ValueError(f"{name} has shape {tuple(arr.shape)}; expected ({n},)")
+    if not is_traced(arr):
+        check_real(name, np.asarray(arr), what="a vector of finite numbers")
+    return arr
+
+
+@pytree_dataclass
+class Bilinear(Game):
+    """The bilinear game ``loss_x = x^T A y``, ``loss_y = -x^T A y``.
+
+    ``A`` has shape ``(n_x, n_y)``. The vector field is ``F(z) = (-A y, A^T x)``, its
+    Jacobian ``[[0, -A], [A^T, 0]]`` has eigenvalues ``+-i s_k`` (``s_k`` the singular values
+    of ``A``), and ``z = 0`` is an equilibrium (the unique one when ``A`` is square and
+    invertible).
+
+    >>> import gamedyn as gd
+    >>> game = gd.games.Bilinear([[1.0, 0.0], [0.0, 0.5]])
+    >>> x, y = game.split([1.0, 1.0, 1.0, 1.0])
+    >>> game.losses(x, y)
+    (Array(1.5, dtype=float64), Array(-1.5, dtype=float64))
+    """
+
+    A: jnp.ndarray
+
+    def __post_init__(self):
+        object.__setattr__(self, "A", _matrix("A", self.A))
+
+    @property
+    def n_x(self) -> int:
+        return self.A.shape[0]
+
+    @property
+    def n_y(self) -> int:
+        return self.A.shape[1]
+
+    @property
+    def equilibrium(self):
+        return jnp.zeros(self.n, dtype=self.A.dtype)
+
+    def losses(self, x, y):
+        value = x @ self.A @ y
+        return value, -value
+
+    def field(self, x, y):
+        return -self.A @ y, self.A.T @ x
+
+    def field_x(self, x, y):
+        return -self.A @ y
+
+    def field_y(self, x, y):
+        return self.A.T @ x
+
+
+@pytree_dataclass
+class Quadratic(Game):
+    """The zero-sum quadratic game with value
+    ``f = 1/2 dx^T B dx + dx^T A dy - 1/2 dy^T C dy`` (``dx = x - x_star``, ``dy = y - y_star``);
+    ``loss_x = f`` and ``loss_y = -f``.
+
+    ``B`` (``n_x x n_x``) and ``C`` (``n_y x n_y``) default to zero and are symmetrised (only
+    their symmetric parts enter ``f``). The Jacobian of ``F`` is ``[[-B, -A], [A^T, -C]]``:
+    ``B, C`` positive definite gives a strongly monotone game, ``B = C = 0`` the
+    "Hamiltonian" (purely rotational) bilinear case. The equilibrium is ``(x_star, y_star)``
+    (zero by default).
+
+    >>> import gamedyn as gd
+    >>> game = gd.games.Quadratic(A=[[1.0]], B=[[0.5]], C=[[0.5]])
+    >>> gd.jacobian(game)
+    Array([[-0.5, -1. ],
+           [ 1. , -0.5]], dtype=float64)
+    """
+
+    A: jnp.ndarray
+    B: jnp.ndarray | None = None
+    C: jnp.ndarray | None = None
+    x_star: jnp.ndarray | None = None
+    y_star: jnp.ndarray | None = None
+
+    def __post_init__(self):
+        A = _matrix("A", self.A)
+        n_x, n_y = A.shape
+        B = jnp.zeros((n_x, n_x), A.dtype) if self.B is None else _matrix("B", self.B, (n_x, n_x))
+        C = jnp.zeros((n_y, n_y), A.dtype) if self.C is None else _matrix("C", self.C, (n_y, n_y))
+        xs = jnp.zeros(n_x, A.dtype) if self.x_star is None else _vector("x_star", self.x_star, n_x)
+        ys = jnp.zeros(n_y, A.dtype) if self.y_star is None else _vector("y_star", self.y_star, n_y)
+        object.__setattr__(self, "A", A)
+        object.__setattr__(self, "B", (B + B.T) / 2)
+        object.__setattr__(self, "C", (C + C.T) / 2)
+        object.__setattr__(self, "x_star", xs)
+        object.__setattr__(self, "y_star", ys)
+
+    @property
+    def n_x(self) -> int:
+        return self.A.shape[0]
+
+    @property
+    def n_y(self) -> int:
+        return self.A.shape[1]
+
+    @property
+    def equilibrium(self):
+        return jnp.concatenate([self.x_star, self.y_star])
+
+    def losses(self, x, y):
+        dx, dy = x - self.x_star, y - self.y_star
+        value = 0.5 * dx @ self.B @ dx + dx @ self.A @ dy - 0.5 * dy @ self.C @ dy
+        return value, -value
+
+    def field_x(self, x, y):
+        return -(self.B @ (x - self.x_star) + self.A @ (y - self.y_star))
+
+    def field_y(self, x, y):
+        return self.A.T @ (x - self.x_star) - self.C @ (y - self.y_star)
+
+    def field(self, x, y):
+        return self.field_x(x, y), self.field_y(x, y)

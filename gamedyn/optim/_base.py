@@ -1,0 +1,124 @@
+"""Per-player base transformations: what turns a player's gradient into its step direction.
+
+Without a base a rule moves each player along its own field, ``p + lr * F_p``. With a base
+the rule feeds the player's *gradient* ``g = -F_p`` to an optax transformation and, in
+optax's convention, adds the returned update: ``p + lr * U(g)`` (without a base,
+``U(g) = -g``). Adam is ``adam()`` (``optax.scale_by_adam`` then a sign flip), RMSProp
+``rmsprop()`` (``optax.scale_by_rms`` then a sign flip). The rule's ``lr`` stays the step
+size, so TTUR (``lr=(lr_x, lr_y)``) and every rule compose with Adam unchanged. Any other
+optax transformation is accepted as it is (wrapped in :class:`OptaxBase`): a full optimizer
+such as ``optax.adam(1e-3)`` already carries its step size, so pair it with ``lr=1``.
+
+The named bases (:class:`Adam`, :class:`RMSProp`) are plain data, so another backend (the
+PyTorch bridge) can rebuild the same semantics; a raw optax transformation is JAX-only.
+"""
+
+from __future__ import annotations
+
+import optax
+
+from .._checks import check_nonnegative, check_positive, check_real
+from .._pytree import pytree_dataclass
+
+__all__ = ["Base", "Adam", "RMSProp", "OptaxBase", "adam", "rmsprop", "as_base"]
+
+
+class Base:
+    """A per-player base transformation (see the module docstring)."""
+
+    def transformation(self) -> optax.GradientTransformation:
+        raise TypeError(f"{type(self).__name__} does not define transformation()")
+
+
+@pytree_dataclass
+class Adam(Base):
+    """Adam's update ``-m_hat / (sqrt(v_hat) + eps)`` (Kingma & Ba 2015), from
+    ``optax.scale_by_adam``; moments and bias correction advance once per use."""
+
+    b1: float = 0.9
+    b2: float = 0.999
+    eps: float = 1e-8
+    eps_root: float = 0.0
+
+    def __post_init__(self):
+        check_real("b1", self.b1)
+        check_real("b2", self.b2)
+        check_positive("eps", self.eps)
+        check_nonnegative("eps_root", self.eps_root)
+
+    def transformation(self):
+        return optax.chain(
+            optax.scale_by_adam(b1=self.b1, b2=self.b2, eps=self.eps, eps_root=self.eps_root),
+            optax.scale(-1.0),
+        )
+
+
+@pytree_dataclass
+class RMSProp(Base):
+    """RMSProp's update ``-g / (sqrt(nu) + eps)`` with ``nu`` the running mean of ``g^2``
+    (decay ``decay``, started at ``initial_scale``), from ``optax.scale_by_rms``."""
+
+    decay: float = 0.9
+    eps: float = 1e-8
+    initial_scale: float = 0.0
+
+    def __post_init__(self):
+        check_real("decay", self.decay)
+        check_positive("eps", self.eps)
+        check_nonnegative("initial_scale", self.initial_scale)
+
+    def transformation(self):
+        return optax.chain(
+            optax.scale_by_rms(decay=self.decay, eps=self.eps, initial_scale=self.initial_scale),
+            optax.scale(-1.0),
+        )
+
+
+@pytree_dataclass(static=("inner",))
+class OptaxBase(Base):
+    """Any optax ``GradientTransformation`` used as a base (JAX only)."""
+
+    inner: optax.GradientTransformation
+
+    def transformation(self):
+        return self.inner
+
+
+def adam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0) -> Adam:
+    """Adam as a base: ``gd.optim.gda(1e-3, base=gd.optim.adam(b1=0.5))``.
+
+    >>> import gamedyn as gd
+    >>> gd.optim.adam(b1=0.5)
+    Adam(b1=0.5, b2=0.999, eps=1e-08, eps_root=0.0)
+    """
+    return Adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root)
+
+
+def rmsprop(decay=0.9, eps=1e-8, initial_scale=0.0) -> RMSProp:
+    """RMSProp as a base (optax's convention: ``eps`` outside the square root)."""
+    return RMSProp(decay=decay, eps=eps, initial_scale=initial_scale)
+
+
+def as_base(value, name: str = "base"):
+    """Normalise ``base=`` to a pair ``(base_x, base_y)`` of :class:`Base` or ``None``."""
+    if value is None:
+        return None
+    if isinstance(value, (tuple, list)) and not isinstance(value, optax.GradientTransformation):
+        if len(value) != 2:
+            raise ValueError(
+                f"{name} has {len(value)} entries; expected one base or a pair (base_x, base_y)"
+            )
+        return (_one_base(value[0], name), _one_base(value[1], name))
+    one = _one_base(value, name)
+    return (one, one)
+
+
+def _one_base(value, name):
+    if value is None or isinstance(value, Base):
+        return value
+    if isinstance(value, optax.GradientTransformation):
+        return OptaxBase(value)
+    raise ValueError(
+        f"{name}={value!r} is not accepted; expected None, gd.optim.adam(), "
+        "gd.optim.rmsprop(), an optax GradientTransformation, or a pair of these"
+    )

@@ -1,0 +1,561 @@
+"""Update rules: frozen dataclasses of hyperparameters with a pure ``(init, step)`` pair.
+
+Every rule is written once against a backend (see ``_backend``): ``step(oracle, state)``
+asks the oracle for the vector field ``F = -(grad_x loss_x, grad_y loss_y)`` (or Jacobian
+products) and combines player trees with the backend's ``add / scale / axpy / where``. With
+``eta = diag(lr_x I, lr_y I)``:
+
+==============  ==========================================================================
+``gda``         ``z+ = z + eta F(z)``; alternating: ``first`` moves ``k`` times, then the
+                other at the updated position
+``extragradient`` ``z_half = z + eta_extra F(z)``, ``z+ = z + eta F(z_half)``
+``optimistic``  ``z+ = z + 2 eta F(z_t) - eta F(z_{t-1})`` (first step: ``F(z_0)`` twice)
+``momentum``    ``z+ = z + eta F(z) + beta (z_t - z_{t-1})``, per player, optionally alternating
+``consensus``   ``z+ = z + eta (F - gamma J^T F)``, i.e. along ``F - gamma grad |F|^2 / 2``
+``sga``         ``z+ = z - eta (xi + lam A^T xi)``, ``xi = -F``, ``A`` antisymmetric part of
+                ``grad xi``
+``proximal``    ``z+ = z + eta F(z+)`` (implicit Euler), Newton-solved to ``tol``
+``unrolled``    generator: ``-d/dx loss_x(x, y_k(x))`` through ``k`` look-ahead steps
+==============  ==========================================================================
+
+Every numeric hyperparameter may be a JAX array (traced), so a grid of rules can be
+``vmap``-ped; ``alternating``, ``first`` (and ``k`` of ``unrolled``) select code and are
+static.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, NamedTuple
+
+from .._checks import (
+    check_choice,
+    check_int,
+    check_nonnegative,
+    check_pair,
+    check_positive,
+    check_real,
+    is_traced,
+)
+from .._pytree import pytree_dataclass
+from ._backend import JAX_OPS, as_oracle
+from ._base import as_base
+
+__all__ = [
+    "RuleState",
+    "Rule",
+    "GDA",
+    "Extragradient",
+    "Optimistic",
+    "Momentum",
+    "Consensus",
+    "SGA",
+    "Proximal",
+    "Unrolled",
+    "gda",
+    "extragradient",
+    "optimistic",
+    "momentum",
+    "consensus",
+    "sga",
+    "proximal",
+    "unrolled",
+    "RULES",
+]
+
+
+class RuleState(NamedTuple):
+    """The joint optimizer state: positions, the rule's memory, base states, step count."""
+
+    x: Any
+    y: Any
+    memory: Any
+    base: Any
+    count: Any
+
+
+def _pair(value):
+    """``(value_x, value_y)`` from a scalar or a pair (validated at construction)."""
+    if isinstance(value, (tuple, list)):
+        return value[0], value[1]
+    if getattr(value, "ndim", 0) == 1:
+        return value[0], value[1]
+    return value, value
+
+
+def _check_lr(name, value):
+    check_pair(name, value, check_nonnegative, what="a finite step size >= 0")
+
+
+class Rule:
+    """Base of all update rules (see the module docstring for each rule's map).
+
+    ``init(x, y)`` builds the state; ``step(game, state)`` advances it by one step, where
+    ``game`` is a :class:`~gamedyn.games.Game` (JAX) or a backend oracle.
+    """
+
+    #: True if the rule remembers the previous iterate (its update map then acts on the
+    #: augmented state ``(z_t, z_{t-1})``).
+    memory: ClassVar[bool] = False
+
+    # -- hyperparameter access ---------------------------------------------------------
+    @property
+    def lr_x(self):
+        return _pair(self.lr)[0]
+
+    @property
+    def lr_y(self):
+        return _pair(self.lr)[1]
+
+    def _bases(self):
+        base = getattr(self, "base", None)
+        return (None, None) if base is None else base
+
+    # -- the (init, step) pair ---------------------------------------------------------
+    def init(self, x, y, *, ops=JAX_OPS) -> RuleState:
+        """The state before the first step, at positions ``(x, y)``."""
+        base_x, base_y = self._bases()
+        base_state = (
+            None if base_x is None else ops.base_init(base_x, x),
+            None if base_y is None else ops.base_init(base_y, y),
+        )
+        return RuleState(x, y, self._init_memory(ops, x, y), base_state, ops.counter(0))
+
+    def step(self, game, state: RuleState) -> RuleState:
+        """One step of the rule from ``state``."""
+        return self._step(as_oracle(game), state)
+
+    def history_state(self, game, x, y, x_prev, y_prev) -> RuleState:
+        """The state at ``z_t = (x, y)`` whose previous iterate was ``z_{t-1}``.
+
+        This is what makes the update map a function of ``(z_t, z_{t-1})`` for rules with
+        memory (used by :func:`gamedyn.update_jacobian`).
+        """
+        oracle = as_oracle(game)
+        state = self.init(x, y, ops=oracle)
+        memory = self._memory_from_history(oracle, x, y, x_prev, y_prev)
+        return state._replace(memory=memory, count=oracle.counter(1))
+
+    def _init_memory(self, ops, x, y):
+        return ()
+
+    def _memory_from_history(self, oracle, x, y, x_prev, y_prev):
+        return ()
+
+    def _step(self, oracle, state):
+        raise TypeError(f"{type(self).__name__} does not define _step")
+
+    # -- building blocks shared by the rules ------------------------------------------
+    def _direction(self, oracle, player, p, d, base_state):
+        """The displacement per unit step size, from the player's ascent direction ``d``.
+
+        Without a base this is ``d`` itself; with one it is the base's update ``U(-d)``: the
+        base sees the player's gradient ``-d`` and, as in optax, returns what to add.
+        """
+        base = self._bases()[0 if player == "x" else 1]
+        if base is None:
+            return d, base_state
+        return oracle.base_update(base, oracle.scale(-1.0, d), base_state, p)
+
+    @staticmethod
+    def _place(oracle, player, p):
+        return oracle.project_x(p) if player == "x" else oracle.project_y(p)
+
+    def _move(self, oracle, player, p, d, base_state, lr):
+        """``p + lr * direction(d)``, projected onto the player's feasible set."""
+        u, base_state = self._direction(oracle, player, p, d, base_state)
+        return self._place(oracle, player, oracle.axpy(lr, u, p)), base_state
+
+    def _alternate(self, oracle, first, k, x, y, base_state, move_x, move_y):
+        """``first`` moves ``k`` times, then the other player once at the updated position."""
+        bx, by = base_state
+        if first == "y":
+            y, by = oracle.repeat(k, lambda c: move_y(x, *c), (y, by))
+            x, bx = move_x(x, y, bx)
+        else:
+            x, bx = oracle.repeat(k, lambda c: move_x(c[0], y, c[1]), (x, bx))
+            y, by = move_y(x, y, by)
+        return x, y, (bx, by)
+
+    def _common_checks(self):
+        _check_lr("lr", self.lr)
+        object.__setattr__(self, "base", as_base(getattr(self, "base", None)))
+
+
+# ---------------------------------------------------------------------------------------
+@pytree_dataclass(static=("alternating", "first"))
+class GDA(Rule):
+    """Gradient descent-ascent, simultaneous or alternating (with ``k`` steps of the player
+    that moves first, and per-player step sizes for TTUR)."""
+
+    lr: Any
+    alternating: bool = False
+    first: str = "y"
+    k: Any = 1
+    base: Any = None
+
+    def __post_init__(self):
+        self._common_checks()
+        check_choice("alternating", self.alternating, (False, True))
+        check_choice("first", self.first, ("x", "y"))
+        check_int("k", self.k, minimum=1)
+        if not self.alternating and not is_traced(self.k) and int(self.k) != 1:
+            raise ValueError(
+                f"k={self.k!r} is not accepted with alternating=False; k steps of the first "
+                "player need alternating=True"
+            )
+
+    def _step(self, oracle, state):
+        x, y = state.x, state.y
+        bx, by = state.base
+        if not self.alternating:
+            fx, fy = oracle.field(x, y)
+            x1, bx = self._move(oracle, "x", x, fx, bx, self.lr_x)
+            y1, by = self._move(oracle, "y", y, fy, by, self.lr_y)
+            return state._replace(x=x1, y=y1, base=(bx, by), count=state.count + 1)
+
+        def move_x(x, y, b):
+            return self._move(oracle, "x", x, oracle.field_x(x, y), b, self.lr_x)
+
+        def move_y(x, y, b):
+            return self._move(oracle, "y", y, oracle.field_y(x, y), b, self.lr_y)
+
+        x, y, base = self._alternate(oracle, self.first, self.k, x, y, (bx, by), move_x, move_y)
+        return state._replace(x=x, y=y, base=base, count=state.count + 1)
+
+
+@pytree_dataclass
+class Extragradient(Rule):
+    """Extragradient (Korpelevich 1976): extrapolate with ``lr_extra`` (default ``lr``),
+    then step from ``z`` with the field at the extrapolated point. With a base, both moves
+    advance the base state (Extra-Adam, Gidel et al. 2019)."""
+
+    lr: Any
+    lr_extra: Any = None
+    base: Any = None
+
+    def __post_init__(self):
+        self._common_checks()
+        if self.lr_extra is not None:
+            _check_lr("lr_extra", self.lr_extra)
+
+    def _step(self, oracle, state):
+        x, y = state.x, state.y
+        bx, by = state.base
+        extra = _pair(self.lr if self.lr_extra is None else self.lr_extra)
+        fx, fy = oracle.field(x, y)
+        xh, bx = self._move(oracle, "x", x, fx, bx, extra[0])
+        yh, by = self._move(oracle, "y", y, fy, by, extra[1])
+        gx, gy = oracle.field(xh, yh)
+        x1, bx = self._move(oracle, "x", x, gx, bx, self.lr_x)
+        y1, by = self._move(oracle, "y", y, gy, by, self.lr_y)
+        return state._replace(x=x1, y=y1, base=(bx, by), count=state.count + 1)
+
+
+@pytree_dataclass
+class Optimistic(Rule):
+    """Optimistic GDA (Popov 1980; Daskalakis et al. 2018): ``z+ = z + eta (2 u_t - u_{t-1})``
+    with ``u_t = F(z_t)`` (base-transformed if a base is given: optimistic Adam); the first
+    step uses ``u_0`` twice. Memory: ``u_{t-1}``."""
+
+    memory: ClassVar[bool] = True
+
+    lr: Any
+    base: Any = None
+
+    def __post_init__(self):
+        self._common_checks()
+
+    def _init_memory(self, ops, x, y):
+        return (ops.zeros_like(x), ops.zeros_like(y))
+
+    def _memory_from_history(self, oracle, x, y, x_prev, y_prev):
+        if self.base is not None:
+            raise ValueError(
+                "optimistic with a base has no history form: the previous direction depends "
+                "on the base's state, not only on z_{t-1}"
+            )
+        return oracle.field(x_prev, y_prev)
+
+    def _step(self, oracle, state):
+        x, y = state.x, state.y
+        bx, by = state.base
+        fx, fy = oracle.field(x, y)
+        ux, bx = self._direction(oracle, "x", x, fx, bx)
+        uy, by = self._direction(oracle, "y", y, fy, by)
+        first = state.count == 0
+        px = oracle.where(first, ux, state.memory[0])
+        py = oracle.where(first, uy, state.memory[1])
+        x1 = self._place(oracle, "x", oracle.axpy(self.lr_x, oracle.sub(oracle.scale(2.0, ux), px), x))
+        y1 = self._place(oracle, "y", oracle.axpy(self.lr_y, oracle.sub(oracle.scale(2.0, uy), py), y))
+        return RuleState(x1, y1, (ux, uy), (bx, by), state.count + 1)
+
+
+@pytree_dataclass(static=("alternating", "first"))
+class Momentum(Rule):
+    """Heavy-ball momentum (Polyak 1964) per player, ``beta`` a scalar or a pair and
+    negative values allowed (Gidel et al. 2019): ``p+ = p + lr F_p + beta (p_t - p_{t-1})``.
+    Alternating: ``first`` moves, then the other player at the updated position."""
+
+    memory: ClassVar[bool] = True
+
+    lr: Any
+    beta: Any
+    alternating: bool = False
+    first: str = "y"
+    base: Any = None
+
+    def __post_init__(self):
+        self._common_checks()
+        check_pair("beta", self.beta, check_real, what="a finite real number")
+        check_choice("alternating", self.alternating, (False, True))
+        check_choice("first", self.first, ("x", "y"))
+
+    def _init_memory(self, ops, x, y):
+        return (x, y)
+
+    def _memory_from_history(self, oracle, x, y, x_prev, y_prev):
+        return (x_prev, y_prev)
+
+    def _step(self, oracle, state):
+        x, y = state.x, state.y
+        x_prev, y_prev = state.memory
+        beta_x, beta_y = _pair(self.beta)
+
+        def move_x(x_now, y_now, b):
+            p, b = self._move(oracle, "x", x_now, oracle.field_x(x_now, y_now), b, self.lr_x)
+            return self._place(oracle, "x", oracle.axpy(beta_x, oracle.sub(x, x_prev), p)), b
+
+        def move_y(x_now, y_now, b):
+            p, b = self._move(oracle, "y", y_now, oracle.field_y(x_now, y_now), b, self.lr_y)
+            return self._place(oracle, "y", oracle.axpy(beta_y, oracle.sub(y, y_prev), p)), b
+
+        if self.alternating:
+            x1, y1, base = self._alternate(oracle, self.first, 1, x, y, state.base, move_x, move_y)
+        else:
+            bx, by = state.base
+            fx, fy = oracle.field(x, y)
+            px, bx = self._move(oracle, "x", x, fx, bx, self.lr_x)
+            py, by = self._move(oracle, "y", y, fy, by, self.lr_y)
+            x1 = self._place(oracle, "x", oracle.axpy(beta_x, oracle.sub(x, x_prev), px))
+            y1 = self._place(oracle, "y", oracle.axpy(beta_y, oracle.sub(y, y_prev), py))
+            base = (bx, by)
+        return RuleState(x1, y1, (x, y), base, state.count + 1)
+
+
+@pytree_dataclass
+class Consensus(Rule):
+    """Consensus optimization (Mescheder, Nowozin & Geiger 2017): move along
+    ``F - gamma grad(|F|^2 / 2) = F - gamma J^T F``."""
+
+    lr: Any
+    gamma: Any
+    base: Any = None
+
+    def __post_init__(self):
+        self._common_checks()
+        check_nonnegative("gamma", self.gamma)
+
+    def _step(self, oracle, state):
+        x, y = state.x, state.y
+        bx, by = state.base
+        fx, fy = oracle.field(x, y)
+        gx, gy = oracle.vjp(x, y, fx, fy)
+        x1, bx = self._move(oracle, "x", x, oracle.axpy(-self.gamma, gx, fx), bx, self.lr_x)
+        y1, by = self._move(oracle, "y", y, oracle.axpy(-self.gamma, gy, fy), by, self.lr_y)
+        return state._replace(x=x1, y=y1, base=(bx, by), count=state.count + 1)
+
+
+@pytree_dataclass(static=("align",))
+class SGA(Rule):
+    """Symplectic gradient adjustment (Balduzzi et al. 2018, eq. 4 and Algorithm 1).
+
+    With the simultaneous gradient ``xi = -F``, the game Hessian ``H = grad xi = -J`` and
+    its antisymmetric part ``A = (H - H^T)/2``, players descend along
+    ``xi + lam A^T xi = -F + lam/2 (J^T F - J F)``. With ``align=True`` the sign of ``lam``
+    follows the paper's alignment rule
+    ``sign(<xi, grad H> <A^T xi, grad H> / n + align_eps)``, ``grad H = J^T F``.
+    """
+
+    lr: Any
+    lam: Any
+    align: bool = False
+    align_eps: Any = 0.1
+    base: Any = None
+
+    def __post_init__(self):
+        self._common_checks()
+        check_real("lam", self.lam)
+        check_choice("align", self.align, (False, True))
+        check_nonnegative("align_eps", self.align_eps)
+
+    def _step(self, oracle, state):
+        x, y = state.x, state.y
+        bx, by = state.base
+        fx, fy = oracle.field(x, y)
+        jx, jy = oracle.jvp(x, y, fx, fy)  # J F
+        tx, ty = oracle.vjp(x, y, fx, fy)  # J^T F = grad of |xi|^2 / 2
+        ax, ay = oracle.scale(0.5, oracle.sub(tx, jx)), oracle.scale(0.5, oracle.sub(ty, jy))
+        lam = self.lam
+        if self.align:
+            n = oracle.size((x, y))
+            xi_dot = -(oracle.vdot(fx, tx) + oracle.vdot(fy, ty))
+            a_dot = oracle.vdot(ax, tx) + oracle.vdot(ay, ty)
+            lam = lam * oracle.sign(xi_dot * a_dot / n + self.align_eps)
+        # descent along xi + lam A^T xi means ascent direction F - lam A^T xi
+        dx, dy = oracle.axpy(-lam, ax, fx), oracle.axpy(-lam, ay, fy)
+        x1, bx = self._move(oracle, "x", x, dx, bx, self.lr_x)
+        y1, by = self._move(oracle, "y", y, dy, by, self.lr_y)
+        return state._replace(x=x1, y=y1, base=(bx, by), count=state.count + 1)
+
+
+@pytree_dataclass
+class Proximal(Rule):
+    """Proximal point / implicit Euler: ``z+ = z + eta F(z+)``.
+
+    Solved by Newton's method on ``w - z - eta F(w) = 0`` from the explicit-Euler guess,
+    until the residual is below ``tol * (1 + |z|)`` (default ``tol``: 100 machine epsilons of
+    the state's dtype) or ``max_iter`` iterations. Exact in one Newton step on linear games.
+    """
+
+    lr: Any
+    tol: Any = None
+    max_iter: int = 50
+
+    def __post_init__(self):
+        _check_lr("lr", self.lr)
+        if self.tol is not None:
+            check_positive("tol", self.tol)
+        check_int("max_iter", self.max_iter, minimum=1)
+
+    def _step(self, oracle, state):
+        x, y = state.x, state.y
+        lr_x, lr_y = self.lr_x, self.lr_y
+        tol = 100 * oracle.eps((x, y)) if self.tol is None else self.tol
+
+        def residual(wx, wy, x, y):
+            fx, fy = oracle.field(wx, wy)
+            return oracle.sub(oracle.axpy(lr_x, fx, x), wx), oracle.sub(oracle.axpy(lr_y, fy, y), wy)
+
+        def newton(wx, wy, rx, ry):
+            dx, dy = oracle.solve_shifted(wx, wy, lr_x, lr_y, rx, ry)
+            return oracle.add(wx, dx), oracle.add(wy, dy)
+
+        # Solve at a detached copy of z: the iteration count depends on the data, so
+        # derivatives are not taken through the loop ...
+        cx, cy = oracle.detach(x), oracle.detach(y)
+        threshold = tol * (1.0 + oracle.norm((cx, cy)))
+        fx, fy = oracle.field(cx, cy)
+        wx, wy = oracle.axpy(lr_x, fx, cx), oracle.axpy(lr_y, fy, cy)
+        rx, ry = residual(wx, wy, cx, cy)
+
+        def keep_going(c):
+            it, _, _, _, _, size = c
+            return (it < self.max_iter) & (size > threshold)
+
+        def iterate(c):
+            it, wx, wy, rx, ry, _ = c
+            wx, wy = newton(wx, wy, rx, ry)
+            rx, ry = residual(wx, wy, cx, cy)
+            return it + 1, wx, wy, rx, ry, oracle.norm((rx, ry))
+
+        carry = (oracle.counter(0), wx, wy, rx, ry, oracle.norm((rx, ry)))
+        _, wx, wy, _, _, _ = oracle.while_loop(keep_going, iterate, carry)
+        # ... but through one final Newton step at the live z, whose derivative is the
+        # implicit-function one, dz+/dz = (I - eta J(z+))^{-1}.
+        wx, wy = oracle.detach(wx), oracle.detach(wy)
+        wx, wy = newton(wx, wy, *residual(wx, wy, x, y))
+        x1, y1 = self._place(oracle, "x", wx), self._place(oracle, "y", wy)
+        return state._replace(x=x1, y=y1, count=state.count + 1)
+
+
+@pytree_dataclass(static=("k", "through"))
+class Unrolled(Rule):
+    """Unrolled GAN (Metz et al. 2017): the generator descends ``loss_x(x, y_k(x))`` where
+    ``y_k`` is ``k`` look-ahead ascent steps of the discriminator with step ``lr_unroll``
+    (default ``lr_y``), differentiated through the look-ahead (``through=True``); the
+    discriminator takes its ordinary step. Simultaneous. ``k`` is static (reverse-mode
+    differentiation needs a fixed trip count)."""
+
+    lr: Any
+    k: int = 5
+    lr_unroll: Any = None
+    through: bool = True
+    base: Any = None
+
+    def __post_init__(self):
+        self._common_checks()
+        check_int("k", self.k, minimum=0)
+        object.__setattr__(self, "k", int(self.k))
+        if self.lr_unroll is not None:
+            check_nonnegative("lr_unroll", self.lr_unroll)
+        check_choice("through", self.through, (False, True))
+
+    def _step(self, oracle, state):
+        x, y = state.x, state.y
+        bx, by = state.base
+        look = self.lr_y if self.lr_unroll is None else self.lr_unroll
+        gx = oracle.unrolled_field_x(x, y, self.k, look, self.through)
+        fy = oracle.field_y(x, y)
+        x1, bx = self._move(oracle, "x", x, gx, bx, self.lr_x)
+        y1, by = self._move(oracle, "y", y, fy, by, self.lr_y)
+        return state._replace(x=x1, y=y1, base=(bx, by), count=state.count + 1)
+
+
+# -- constructors (the names every layer uses) ------------------------------------------
+def gda(lr, alternating=False, first="y", k=1, *, base=None) -> GDA:
+    """Gradient descent-ascent.
+
+    >>> import gamedyn as gd
+    >>> rule = gd.optim.gda((0.1, 0.2), alternating=True)
+    >>> rule.lr_x, rule.lr_y
+    (0.1, 0.2)
+    """
+    return GDA(lr=lr, alternating=alternating, first=first, k=k, base=base)
+
+
+def extragradient(lr, lr_extra=None, *, base=None) -> Extragradient:
+    """Extragradient; ``lr_extra`` is the extrapolation step (default ``lr``)."""
+    return Extragradient(lr=lr, lr_extra=lr_extra, base=base)
+
+
+def optimistic(lr, *, base=None) -> Optimistic:
+    """Optimistic GDA, ``z+ = z + 2 eta F(z_t) - eta F(z_{t-1})``."""
+    return Optimistic(lr=lr, base=base)
+
+
+def momentum(lr, beta, alternating=False, first="y", *, base=None) -> Momentum:
+    """Heavy-ball momentum per player (negative ``beta`` allowed)."""
+    return Momentum(lr=lr, beta=beta, alternating=alternating, first=first, base=base)
+
+
+def consensus(lr, gamma, *, base=None) -> Consensus:
+    """Consensus optimization, along ``F - gamma J^T F``."""
+    return Consensus(lr=lr, gamma=gamma, base=base)
+
+
+def sga(lr, lam, *, align=False, base=None) -> SGA:
+    """Symplectic gradient adjustment, along ``-(xi + lam A^T xi)``."""
+    return SGA(lr=lr, lam=lam, align=align, base=base)
+
+
+def proximal(lr, *, tol=None, max_iter=50) -> Proximal:
+    """Proximal point (implicit Euler), ``z+ = z + eta F(z+)``."""
+    return Proximal(lr=lr, tol=tol, max_iter=max_iter)
+
+
+def unrolled(lr, k, *, lr_unroll=None, through=True, base=None) -> Unrolled:
+    """Unrolled GAN with ``k`` look-ahead discriminator steps."""
+    return Unrolled(lr=lr, k=k, lr_unroll=lr_unroll, through=through, base=base)
+
+
+#: Rule constructors by name (the CLI and the phase-diagram layer select rules by name).
+RULES = {
+    "gda": gda,
+    "extragradient": extragradient,
+    "optimistic": optimistic,
+    "momentum": momentum,
+    "consensus": consensus,
+    "sga": sga,
+    "proximal": proximal,
+    "unrolled": unrolled,
+}

@@ -1,0 +1,52 @@
+"""Figures: one matplotlib style for the package, and atomic saving.
+
+>>> import gamedyn as gd
+>>> gd.plots.style_path().name
+'gamedyn.mplstyle'
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["style_path", "use_style", "save_figure", "figures_dir"]
+
+
+def style_path() -> Path:
+    """Path of the package's matplotlib style file."""
+    return Path(__file__).with_name("gamedyn.mplstyle")
+
+
+def use_style() -> None:
+    """Select the non-interactive Agg backend and the package's style."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.style.use(str(style_path()))
+
+
+def figures_dir() -> Path:
+    """Where studies write: ``$GAMEDYN_FIGURES`` if set, else ``./figures``."""
+    path = Path(os.environ.get("GAMEDYN_FIGURES", "figures"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save_figure(fig, path) -> Path:
+    """Write ``fig`` to ``path`` atomically (a temporary file, then a rename), so an
+    interrupted run never leaves a half-written figure."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        fig.savefig(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
