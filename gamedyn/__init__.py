@@ -30,6 +30,28 @@ from .games import vector_field
 
 __version__ = "0.1.0"
 
+# Layers that pull in heavy dependencies (sympy, torch, xarray, Ray) load on first use.
+_LAZY_MODULES = (
+    "symbolic",
+    "testing",
+    "divergences",
+    "lipschitz",
+    "metrics",
+    "phase",
+    "bridge",
+)
+_LAZY_NAMES = {"phase_diagram": "phase"}
+
+
+def __getattr__(name):
+    import importlib
+
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}"), name)
+    raise AttributeError(f"module 'gamedyn' has no attribute {name!r}")
+
 __all__ = [
     "games",
     "optim",

@@ -1,5 +1,8 @@
 """The ``gamedyn`` command.
 
+Every module ``gamedyn/cli/_<name>.py`` that defines ``add_parser(subparsers)`` is a
+subcommand; ``add_parser`` registers its flags and ``set_defaults(run=...)``.
+
 >>> from gamedyn.cli import main
 >>> main(["spectrum", "--game", "bilinear", "--rule", "extragradient", "--lr", "0.5",
 ...       "--steps", "200"])  # doctest: +ELLIPSIS
@@ -13,12 +16,24 @@ spectral radius         0.9013878189  -> predicted converged
 from __future__ import annotations
 
 import argparse
+import importlib
+import pkgutil
 import sys
 
 from .._config import enable_x64
-from . import _figures, _spectrum
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "subcommand_modules"]
+
+
+def subcommand_modules():
+    """The modules that define a subcommand, in name order."""
+    modules = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_") and not info.name.startswith("__"):
+            module = importlib.import_module(f"{__name__}.{info.name}")
+            if hasattr(module, "add_parser"):
+                modules.append(module)
+    return modules
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,8 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Predict, check and bridge the training dynamics of two-player games.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    _figures.add_parser(sub)
-    _spectrum.add_parser(sub)
+    for module in subcommand_modules():
+        module.add_parser(sub)
     return parser
 
 

@@ -22,6 +22,10 @@ def add_parser(sub) -> None:
     )
     parser.add_argument("--list", action="store_true", help="list the studies and exit")
     parser.add_argument(
+        "--fast", action="store_true",
+        help="reduced sizes (sets GAMEDYN_FAST=1 for the studies); for smoke tests",
+    )
+    parser.add_argument(
         "-j", "--jobs", type=int, default=min(2, os.cpu_count() or 1),
         help="studies run at once (default: 2 or the number of cores, if fewer)",
     )
@@ -35,8 +39,10 @@ def discover(folder: Path, only=None) -> list[Path]:
     return scripts
 
 
-def _run_one(script: Path, out: Path) -> tuple[Path, int, float, str]:
+def _run_one(script: Path, out: Path, fast: bool) -> tuple[Path, int, float, str]:
     env = dict(os.environ, GAMEDYN_FIGURES=str(out.resolve()), MPLBACKEND="Agg")
+    if fast:
+        env["GAMEDYN_FAST"] = "1"
     start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, str(script)], env=env, capture_output=True, text=True
@@ -65,7 +71,7 @@ def run(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     failed = []
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for script, code, seconds, output in pool.map(lambda s: _run_one(s, out), scripts):
+        for script, code, seconds, output in pool.map(lambda s: _run_one(s, out, args.fast), scripts):
             status = "ok" if code == 0 else f"FAILED (exit {code})"
             print(f"[{status}] {script.name} ({seconds:.1f} s)", flush=True)
             if code != 0:

@@ -11,7 +11,13 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["style_path", "use_style", "save_figure", "figures_dir"]
+__all__ = ["style_path", "use_style", "save_figure", "figures_dir", "fast"]
+
+
+def fast() -> bool:
+    """True when ``$GAMEDYN_FAST`` is set (``gamedyn figures --fast``): studies then use
+    reduced sizes, so that a test can run every one of them quickly."""
+    return os.environ.get("GAMEDYN_FAST", "") not in ("", "0")
 
 
 def style_path() -> Path:
