@@ -37,6 +37,7 @@ _LAZY_MODULES = (
     "divergences",
     "lipschitz",
     "metrics",
+    "islands",
     "phase",
     "bridge",
 )
