@@ -53,14 +53,18 @@ class Adam(Base):
         )
 
 
-@pytree_dataclass
+@pytree_dataclass(static=("eps_in_sqrt", "bias_correction"))
 class RMSProp(Base):
-    """RMSProp's update ``-g / (sqrt(nu) + eps)`` with ``nu`` the running mean of ``g^2``
-    (decay ``decay``, started at ``initial_scale``), from ``optax.scale_by_rms``."""
+    """RMSProp's update ``-g / sqrt(nu + eps)`` (``-g / (sqrt(nu) + eps)`` with
+    ``eps_in_sqrt=False``), ``nu`` the running mean of ``g^2`` with decay ``decay``, started at
+    ``initial_scale`` and optionally bias-corrected: ``optax.scale_by_rms`` (Tieleman & Hinton
+    2012)."""
 
     decay: float = 0.9
     eps: float = 1e-8
     initial_scale: float = 0.0
+    eps_in_sqrt: bool = True
+    bias_correction: bool = False
 
     def __post_init__(self):
         check_real("decay", self.decay)
@@ -69,7 +73,13 @@ class RMSProp(Base):
 
     def transformation(self):
         return optax.chain(
-            optax.scale_by_rms(decay=self.decay, eps=self.eps, initial_scale=self.initial_scale),
+            optax.scale_by_rms(
+                decay=self.decay,
+                eps=self.eps,
+                initial_scale=self.initial_scale,
+                eps_in_sqrt=self.eps_in_sqrt,
+                bias_correction=self.bias_correction,
+            ),
             optax.scale(-1.0),
         )
 
@@ -94,9 +104,20 @@ def adam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0) -> Adam:
     return Adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root)
 
 
-def rmsprop(decay=0.9, eps=1e-8, initial_scale=0.0) -> RMSProp:
-    """RMSProp as a base (optax's convention: ``eps`` outside the square root)."""
-    return RMSProp(decay=decay, eps=eps, initial_scale=initial_scale)
+def rmsprop(decay=0.9, eps=1e-8, initial_scale=0.0, eps_in_sqrt=True, bias_correction=False) -> RMSProp:
+    """RMSProp as a base, with optax's defaults (``eps`` inside the square root).
+
+    >>> import gamedyn as gd
+    >>> gd.optim.rmsprop(decay=0.99).decay
+    0.99
+    """
+    return RMSProp(
+        decay=decay,
+        eps=eps,
+        initial_scale=initial_scale,
+        eps_in_sqrt=eps_in_sqrt,
+        bias_correction=bias_correction,
+    )
 
 
 def as_base(value, name: str = "base"):

@@ -1,0 +1,11 @@
+"""The bridge to real GANs in PyTorch: the same update rules on real parameters.
+
+``GameOptimizer(rule, x_params, y_params)`` runs any rule of :mod:`gamedyn.optim` through a
+PyTorch backend (``TorchOps`` / ``TorchOracle``), so the optimizer a toy analysis predicts
+for is literally the one that trains the network.
+"""
+
+from ._backend import TORCH_OPS, TorchOps, TorchOracle
+from ._optimizer import GameOptimizer, clip_projection
+
+__all__ = ["GameOptimizer", "clip_projection", "TorchOps", "TorchOracle", "TORCH_OPS"]

@@ -1,0 +1,314 @@
+"""The PyTorch backend of the update rules: the same surface as ``gamedyn.optim._backend``
+(tree operations + gradient oracle), over lists of tensors.
+
+A player's "tree" is a list of tensors shaped like its parameters. Tree operations use
+``torch._foreach_*`` (one fused kernel launch per list on the GPU) and never modify their
+inputs: the rules are functional, exactly as in JAX. The oracle evaluates the vector field
+``F = -(grad_x loss_x, grad_y loss_y)`` by loading a point into the models' parameters and
+calling the user's closure.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ..optim import Adam, RMSProp
+
+__all__ = ["TorchOps", "TorchOracle", "TORCH_OPS"]
+
+
+def _leaves(tree):
+    """Tensors of a nested tuple/list structure, in order."""
+    if isinstance(tree, torch.Tensor):
+        return [tree]
+    if tree is None:
+        return []
+    out = []
+    for item in tree:
+        out.extend(_leaves(item))
+    return out
+
+
+def _num(value) -> float:
+    """A hyperparameter as a Python number (rules may hold numpy / JAX scalars)."""
+    return float(value)
+
+
+class TorchOps:
+    """Tree operations over lists of tensors."""
+
+    @staticmethod
+    def add(a, b):
+        return list(torch._foreach_add(a, b))
+
+    @staticmethod
+    def sub(a, b):
+        return list(torch._foreach_sub(a, b))
+
+    @staticmethod
+    def scale(s, a):
+        return list(torch._foreach_mul(a, _num(s)))
+
+    @staticmethod
+    def axpy(s, a, b):
+        """``b + s * a``."""
+        return list(torch._foreach_add(b, a, alpha=_num(s)))
+
+    @staticmethod
+    def where(cond, a, b):
+        return a if bool(cond) else b
+
+    @staticmethod
+    def zeros_like(a):
+        return [torch.zeros_like(t) for t in a]
+
+    @staticmethod
+    def vdot(a, b):
+        return sum(float(torch.sum(u * v)) for u, v in zip(_leaves(a), _leaves(b)))
+
+    @staticmethod
+    def norm(a):
+        return math.sqrt(sum(float(torch.sum(u * u)) for u in _leaves(a)))
+
+    @staticmethod
+    def size(a) -> int:
+        return sum(t.numel() for t in _leaves(a))
+
+    @staticmethod
+    def eps(a):
+        return torch.finfo(_leaves(a)[0].dtype).eps
+
+    @staticmethod
+    def sign(s):
+        return math.copysign(1.0, s) if s != 0 else 0.0
+
+    @staticmethod
+    def detach(a):
+        if isinstance(a, torch.Tensor):
+            return a.detach()
+        return [t.detach() for t in a]
+
+    @staticmethod
+    def counter(n: int = 0):
+        return int(n)
+
+    @staticmethod
+    def repeat(k, body, carry):
+        for _ in range(int(k)):
+            carry = body(carry)
+        return carry
+
+    @staticmethod
+    def while_loop(cond, body, carry):
+        while bool(cond(carry)):
+            carry = body(carry)
+        return carry
+
+    # -- base transformations, rebuilt with optax's semantics ---------------------------
+    @staticmethod
+    def base_init(base, params):
+        if isinstance(base, Adam):
+            return {"count": 0, "mu": TorchOps.zeros_like(params), "nu": TorchOps.zeros_like(params)}
+        if isinstance(base, RMSProp):
+            nu = [torch.full_like(t, _num(base.initial_scale)) for t in params]
+            return {"count": 0, "nu": nu}
+        raise ValueError(
+            f"base={base!r} is not accepted by the PyTorch backend; expected gd.optim.adam() or "
+            "gd.optim.rmsprop() (a raw optax transformation exists only in JAX)"
+        )
+
+    @staticmethod
+    def base_update(base, grads, state, params):
+        """optax's ``scale_by_adam`` / ``scale_by_rms`` followed by ``scale(-1)``."""
+        count = state["count"] + 1
+        if isinstance(base, Adam):
+            b1, b2 = _num(base.b1), _num(base.b2)
+            mu = list(torch._foreach_add(torch._foreach_mul(state["mu"], b1), grads, alpha=1 - b1))
+            squares = torch._foreach_mul(grads, grads)
+            nu = list(torch._foreach_add(torch._foreach_mul(state["nu"], b2), squares, alpha=1 - b2))
+            mu_hat = torch._foreach_div(mu, 1 - b1**count)
+            nu_hat = torch._foreach_div(nu, 1 - b2**count)
+            denom = torch._foreach_add(torch._foreach_sqrt(torch._foreach_add(nu_hat, _num(base.eps_root))), _num(base.eps))
+            updates = list(torch._foreach_neg(torch._foreach_div(mu_hat, denom)))
+            return updates, {"count": count, "mu": mu, "nu": nu}
+        decay, eps = _num(base.decay), _num(base.eps)
+        squares = torch._foreach_mul(grads, grads)
+        nu = list(torch._foreach_add(torch._foreach_mul(state["nu"], decay), squares, alpha=1 - decay))
+        nu_hat = torch._foreach_div(nu, 1 - decay**count) if base.bias_correction else nu
+        if base.eps_in_sqrt:
+            denom = torch._foreach_sqrt(torch._foreach_add(nu_hat, eps))
+        else:
+            denom = torch._foreach_add(torch._foreach_sqrt(nu_hat), eps)
+        updates = list(torch._foreach_neg(torch._foreach_div(grads, denom)))
+        return updates, {"count": count, "nu": nu}
+
+
+TORCH_OPS = TorchOps()
+
+
+class TorchOracle(TorchOps):
+    """The gradient oracle of a game given as parameter lists and a loss closure.
+
+    ``losses()`` must return ``(loss_x, loss_y)`` computed at the *current* values of
+    ``x_params`` and ``y_params``; the oracle loads any point ``(x, y)`` into those parameters
+    before calling it, and remembers which tensors are loaded so that evaluating at the
+    current point costs no copy.
+    """
+
+    def __init__(self, losses, x_params, y_params, project_x=None, project_y=None):
+        self.losses = losses
+        self.x_params = list(x_params)
+        self.y_params = list(y_params)
+        self._project_x = project_x
+        self._project_y = project_y
+        self.loaded = (None, None)
+        self.evaluations = 0
+        self.last_losses = None
+
+    # -- loading points ----------------------------------------------------------------
+    def _load(self, x, y):
+        with torch.no_grad():
+            if x is not self.loaded[0] and x is not self.x_params:
+                torch._foreach_copy_(self.x_params, x)
+            if y is not self.loaded[1] and y is not self.y_params:
+                torch._foreach_copy_(self.y_params, y)
+        self.loaded = (x, y)
+
+    def _losses(self, x, y):
+        self._load(x, y)
+        with torch.enable_grad():
+            loss_x, loss_y = self.losses()
+        self.evaluations += 1
+        self.last_losses = (loss_x.detach(), loss_y.detach())
+        return loss_x, loss_y
+
+    def _grad(self, loss, params, create_graph=False):
+        grads = torch.autograd.grad(
+            loss, params, create_graph=create_graph, retain_graph=True, allow_unused=True
+        )
+        return [torch.zeros_like(p) if g is None else g for g, p in zip(grads, params)]
+
+    def _fields(self, x, y, create_graph=False):
+        loss_x, loss_y = self._losses(x, y)
+        gx = self._grad(loss_x, self.x_params, create_graph)
+        gy = self._grad(loss_y, self.y_params, create_graph)
+        return list(torch._foreach_neg(gx)), list(torch._foreach_neg(gy))
+
+    # -- the oracle surface ------------------------------------------------------------
+    def field(self, x, y):
+        return self._fields(x, y)
+
+    def field_x(self, x, y):
+        loss_x, _ = self._losses(x, y)
+        return list(torch._foreach_neg(self._grad(loss_x, self.x_params)))
+
+    def field_y(self, x, y):
+        _, loss_y = self._losses(x, y)
+        return list(torch._foreach_neg(self._grad(loss_y, self.y_params)))
+
+    def project_x(self, x):
+        return x if self._project_x is None else self._project_x(x)
+
+    def project_y(self, y):
+        return y if self._project_y is None else self._project_y(y)
+
+    def vjp(self, x, y, ux, uy):
+        """``J(x, y)^T u`` by double backward: ``d/dz <F(z), u>``."""
+        fx, fy = self._fields(x, y, create_graph=True)
+        inner = sum(torch.sum(f * u) for f, u in zip(fx + fy, list(ux) + list(uy)))
+        params = self.x_params + self.y_params
+        grads = self._grad(inner, params)
+        n = len(self.x_params)
+        return [g.detach() for g in grads[:n]], [g.detach() for g in grads[n:]]
+
+    def jvp(self, x, y, vx, vy):
+        """``J(x, y) v`` by the double-backward trick: ``J v = d/dw <J^T w, v>``."""
+        fx, fy = self._fields(x, y, create_graph=True)
+        fields = fx + fy
+        dummies = [torch.zeros_like(f, requires_grad=True) for f in fields]
+        inner = sum(torch.sum(f * w) for f, w in zip(fields, dummies))
+        params = self.x_params + self.y_params
+        jt_w = torch.autograd.grad(inner, params, create_graph=True, allow_unused=True)
+        pairs = [(g, v) for g, v in zip(jt_w, list(vx) + list(vy)) if g is not None]
+        outer = sum(torch.sum(g * v) for g, v in pairs)
+        jv = torch.autograd.grad(outer, dummies, allow_unused=True)
+        jv = [torch.zeros_like(f) if g is None else g.detach() for g, f in zip(jv, fields)]
+        n = len(self.x_params)
+        return jv[:n], jv[n:]
+
+    def unrolled_field_x(self, x, y, k: int, lr, through: bool = True):
+        """``-d/dx loss_x(x, y_k(x))`` with ``y_{i+1} = y_i + lr F_y(x, y_i)``.
+
+        The derivative through the look-ahead is accumulated backwards with one
+        vector-Jacobian product of ``F_y`` per look-ahead step (reverse mode by hand), so only
+        the closure is needed, not a functional form of the models.
+        """
+        lr = _num(lr)
+        ys = [list(y)]
+        for _ in range(int(k)):
+            ys.append(self.project_y(self.axpy(lr, self.field_y(x, ys[-1]), ys[-1])))
+        loss_x, _ = self._losses(x, ys[-1])
+        params = self.x_params + self.y_params
+        n = len(self.x_params)
+        grads = self._grad(loss_x, params)
+        total_x = [g.detach() for g in grads[:n]]
+        if not through or k == 0:
+            return [-g for g in total_x]
+        adjoint = [g.detach() for g in grads[n:]]  # d loss_x / d y_k
+        for y_i in reversed(ys[:-1]):
+            # y_{i+1} = y_i + lr F_y(x, y_i): pull the adjoint back through one step
+            _, loss_y = self._losses(x, y_i)
+            f_y = [-g for g in self._grad(loss_y, self.y_params, create_graph=True)]
+            inner = sum(torch.sum(f * a) for f, a in zip(f_y, adjoint))
+            pulled = self._grad(inner, params)
+            total_x = self.axpy(lr, [g.detach() for g in pulled[:n]], total_x)
+            adjoint = self.axpy(lr, [g.detach() for g in pulled[n:]], adjoint)
+        return [-g for g in total_x]
+
+    def solve_shifted(self, x, y, a_x, a_y, r_x, r_y, *, tol=None, max_iter=None):
+        """Solve ``(I - diag(a_x, a_y) J(x, y)) d = r`` by GMRES on Jacobian-vector products
+        (exact in at most ``n`` iterations; the Jacobian is never formed)."""
+        a_x, a_y = _num(a_x), _num(a_y)
+        n_x = len(r_x)
+
+        def matvec(d):
+            jx, jy = self.jvp(x, y, d[:n_x], d[n_x:])
+            return self.axpy(-a_x, jx, d[:n_x]) + self.axpy(-a_y, jy, d[n_x:])
+
+        rhs = list(r_x) + list(r_y)
+        d = _gmres(self, matvec, rhs, tol=tol, max_iter=max_iter)
+        return d[:n_x], d[n_x:]
+
+
+def _gmres(ops, matvec, rhs, tol=None, max_iter=None):
+    """Unrestarted GMRES (Saad & Schultz 1986) on lists of tensors, from ``d = 0``."""
+    beta = ops.norm(rhs)
+    if beta == 0.0:
+        return ops.zeros_like(rhs)
+    n = ops.size(rhs)
+    tol = 10 * ops.eps(rhs) if tol is None else tol
+    max_iter = min(n, 200) if max_iter is None else max_iter
+    basis = [ops.scale(1.0 / beta, rhs)]
+    hessenberg = torch.zeros(max_iter + 1, max_iter, dtype=torch.float64)
+    coeffs = None
+    for j in range(max_iter):
+        w = matvec(basis[j])
+        for i in range(j + 1):  # modified Gram-Schmidt
+            h = ops.vdot(w, basis[i])
+            hessenberg[i, j] = h
+            w = ops.axpy(-h, basis[i], w)
+        h_next = ops.norm(w)
+        hessenberg[j + 1, j] = h_next
+        target = torch.zeros(j + 2, dtype=torch.float64)
+        target[0] = beta
+        coeffs = torch.linalg.lstsq(hessenberg[: j + 2, : j + 1], target[:, None]).solution[:, 0]
+        residual = float(torch.linalg.norm(hessenberg[: j + 2, : j + 1] @ coeffs - target))
+        if residual <= tol * beta or h_next <= tol * beta:
+            break
+        basis.append(ops.scale(1.0 / h_next, w))
+    d = ops.zeros_like(rhs)
+    for c, v in zip(coeffs.tolist(), basis):
+        d = ops.axpy(c, v, d)
+    return d

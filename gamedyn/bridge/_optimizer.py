@@ -1,0 +1,111 @@
+"""``GameOptimizer``: the update rules of ``gamedyn.optim`` executed on PyTorch parameters.
+
+The rule objects are the very ones the JAX layer uses (same names, hyperparameters and
+``step``); only the backend differs. That is what makes "the same optimizer" literally true,
+and the conformance test (``tests/bridge/test_conformance.py``) checks it iterate by iterate.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..optim import Rule
+from ._backend import TorchOracle
+
+__all__ = ["GameOptimizer", "clip_projection"]
+
+
+def clip_projection(bound: float):
+    """A projection for ``project_y``/``project_x``: clamp every entry to ``[-bound, bound]``
+    (WGAN weight clipping, Arjovsky et al. 2017)."""
+    bound = float(bound)
+    if not bound > 0:
+        raise ValueError(f"bound={bound!r} is not accepted; expected a number > 0")
+    return lambda tensors: [t.clamp(-bound, bound) for t in tensors]
+
+
+class GameOptimizer:
+    """Train two players' PyTorch parameters with a ``gamedyn.optim`` rule.
+
+    Parameters
+    ----------
+    rule : any rule of :mod:`gamedyn.optim` (``gda``, ``extragradient``, ``optimistic``,
+        ``momentum``, ``consensus``, ``sga``, ``proximal``, ``unrolled``), with an optional
+        ``gd.optim.adam()`` / ``gd.optim.rmsprop()`` base.
+    x_params, y_params : the generator's and the discriminator's parameters (iterables of
+        tensors, e.g. ``G.parameters()``).
+    project_x, project_y : optional maps of a list of tensors onto the feasible set, applied
+        after every move (e.g. ``clip_projection(0.01)`` for WGAN).
+
+    ``step(losses)`` advances one step of the rule. ``losses()`` must return
+    ``(loss_x, loss_y)`` at the *current* parameters; the rule calls it as often as it needs
+    (twice for extragradient, ``k + 1`` times for ``k`` discriminator steps, ...), each time
+    at the point it wants, so draw the step's minibatch once, outside the closure, if every
+    evaluation should see the same data.
+
+    >>> import torch, gamedyn as gd
+    >>> x = torch.tensor([1.0], dtype=torch.float64, requires_grad=True)
+    >>> y = torch.tensor([0.0], dtype=torch.float64, requires_grad=True)
+    >>> opt = gd.bridge.GameOptimizer(gd.optim.gda(0.1), [x], [y])
+    >>> _ = opt.step(lambda: (x @ y, -(x @ y)))  # bilinear game: z+ = z + lr F(z)
+    >>> x.item(), y.item()
+    (1.0, 0.1)
+    """
+
+    def __init__(self, rule: Rule, x_params, y_params, *, project_x=None, project_y=None):
+        if not isinstance(rule, Rule):
+            raise ValueError(
+                f"rule={rule!r} is not accepted; expected an update rule from gamedyn.optim"
+            )
+        self.rule = rule
+        self.x_params = [p for p in x_params]
+        self.y_params = [p for p in y_params]
+        for name, params in (("x_params", self.x_params), ("y_params", self.y_params)):
+            if not params or not all(isinstance(p, torch.Tensor) for p in params):
+                raise ValueError(f"{name} must be a non-empty iterable of tensors")
+        self.project_x = project_x
+        self.project_y = project_y
+        oracle = self._oracle(None)
+        self.state = rule.init(self._snapshot(self.x_params), self._snapshot(self.y_params), ops=oracle)
+        self._versions = self._current_versions()
+        self.steps = 0
+
+    @staticmethod
+    def _snapshot(params):
+        return [p.detach().clone() for p in params]
+
+    def _current_versions(self):
+        return [p._version for p in self.x_params + self.y_params]
+
+    def _oracle(self, losses):
+        return TorchOracle(losses, self.x_params, self.y_params, self.project_x, self.project_y)
+
+    def step(self, losses):
+        """One step of the rule; returns the ``(loss_x, loss_y)`` of the last evaluation."""
+        oracle = self._oracle(losses)
+        state = self.state
+        if self._current_versions() != self._versions:
+            # the parameters were changed outside (a checkpoint load, an EMA swap): start
+            # this step from their values
+            state = state._replace(x=self._snapshot(self.x_params), y=self._snapshot(self.y_params))
+        oracle.loaded = (state.x, state.y)  # the parameters hold these values right now
+        new = self.rule.step(oracle, state)
+        oracle._load(new.x, new.y)
+        self.state = new
+        self._versions = self._current_versions()
+        self.steps += 1
+        self.evaluations = oracle.evaluations
+        return oracle.last_losses
+
+    def state_dict(self):
+        """The rule's state (positions, memory, base moments, count), for checkpoints."""
+        return {"state": self.state._asdict(), "steps": self.steps}
+
+    def load_state_dict(self, saved):
+        from ..optim import RuleState
+
+        self.state = RuleState(**saved["state"])
+        self.steps = int(saved["steps"])
+        oracle = self._oracle(None)
+        oracle._load(self.state.x, self.state.y)
+        self._versions = self._current_versions()
