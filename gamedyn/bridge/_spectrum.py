@@ -39,7 +39,10 @@ def game_jacobian_operator(losses, x_params, y_params) -> LinearOperator:
     """``J`` at the current parameters as a LinearOperator (``matvec``: ``J v``, ``rmatvec``:
     ``J^T u``), over the flattened ``(x, y)`` in parameter order.
 
-    ``losses()`` returns ``(loss_x, loss_y)`` at the current parameters on a fixed batch.
+    ``losses()`` returns ``(loss_x, loss_y)`` at the current parameters on a fixed batch, and
+    must be a pure function of the parameters: call ``gd.bridge.freeze_spectral_norm`` on
+    models with spectral norm (its power iteration would otherwise move ``u`` at every call)
+    and use ``eval()``-mode batch norm or fixed statistics.
     """
     oracle = TorchOracle(losses, x_params, y_params)
     x = [p.detach().clone() for p in oracle.x_params]
