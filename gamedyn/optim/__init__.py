@@ -10,6 +10,7 @@ backend (JAX here; the PyTorch bridge supplies the same operations).
 (Array([1.], dtype=float64), Array([0.1], dtype=float64))
 """
 
+from .._pytree import pytree_dataclass
 from ._backend import JAX_OPS, JaxOps, JaxOracle, as_oracle
 from ._base import Adam, Base, OptaxBase, RMSProp, adam, as_base, rmsprop
 from ._rules import (
@@ -65,4 +66,5 @@ __all__ = [
     "JaxOracle",
     "JAX_OPS",
     "as_oracle",
+    "pytree_dataclass",
 ]

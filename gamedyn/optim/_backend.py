@@ -154,16 +154,18 @@ class JaxOracle(JaxOps):
         """
         game = self.game
 
-        def surrogate(u):
-            def look_ahead(_, v):
+        def look_ahead(u):
+            def one(_, v):
                 return game.project_y(v + lr * game.field_y(u, v))
 
-            v = lax.fori_loop(0, k, look_ahead, y)
-            if not through:
-                v = lax.stop_gradient(v)
-            return game.losses(u, v)[0]
+            return lax.fori_loop(0, k, one, y)
 
-        return -jax.grad(surrogate)(x)
+        if not through:
+            # y_k still depends on (x, y) -- it must, for derivatives of the whole step (the
+            # update Jacobian) -- but the generator's gradient holds it fixed.
+            v = look_ahead(x)
+            return -jax.grad(lambda u: game.losses(u, v)[0])(x)
+        return -jax.grad(lambda u: game.losses(u, look_ahead(u))[0])(x)
 
     def solve_shifted(self, x, y, a_x, a_y, r_x, r_y):
         """Solve ``(I - diag(a_x I, a_y I) J(x, y)) d = r`` for ``d = (d_x, d_y)``."""

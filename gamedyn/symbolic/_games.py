@@ -1,0 +1,264 @@
+"""Symbolic two-player games with one coordinate per player (2x2 blocks).
+
+A bilinear game ``x^T A y`` splits, with ``A = U S V^T``, into independent scalar games
+``s_k x_k y_k``; a quadratic game with commuting blocks splits the same way into scalar
+quadratic games. Every rule without a base commutes with those per-player rotations, so the
+spectrum of any rule on an ``n``-dimensional game is the union of its spectra on the blocks,
+and one 2x2 block carries the whole theory.
+
+Games here are quadratic in ``(x, y)`` with the equilibrium at ``0``: a rule's step is then
+linear and its update matrix exact. A smooth game such as the Dirac GAN enters through the
+second-order Taylor expansion of each player's loss at its equilibrium, which has the same
+Jacobian (and the same update matrix for every rule of :mod:`gamedyn.optim`, whose steps
+use at most second derivatives of the losses at a fixed point).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from .._checks import check_choice
+
+__all__ = [
+    "SymbolicGame",
+    "symbolic_game",
+    "bilinear",
+    "quadratic",
+    "dirac",
+    "DIRAC_LOSSES",
+    "DIRAC_REGULARIZERS",
+    "X",
+    "Y",
+]
+
+#: The players' coordinates in every symbolic game.
+X, Y = sp.symbols("x y", real=True)
+
+DIRAC_LOSSES = ("saturating", "nonsaturating", "wasserstein", "least_squares", "hinge", "generic")
+DIRAC_REGULARIZERS = (None, "r1", "r2", "instance_noise")
+
+
+@dataclass(frozen=True, eq=False)
+class SymbolicGame:
+    """A game ``(loss_x, loss_y)`` given by sympy expressions in ``x`` and ``y``.
+
+    ``params`` are the game's own symbols (``s``; ``a, b, c``; ``gamma``), listed for
+    display and for evaluating regions numerically. Use :func:`bilinear`, :func:`quadratic`,
+    :func:`dirac` or :func:`symbolic_game` to build one.
+    """
+
+    loss_x: sp.Expr
+    loss_y: sp.Expr
+    name: str = "game"
+    params: tuple = ()
+    x: sp.Symbol = X
+    y: sp.Symbol = Y
+    field_exprs: tuple = field(init=False, repr=False)
+    field_jacobian: sp.Matrix = field(init=False, repr=False)
+
+    def __post_init__(self):
+        fx = sp.expand(-sp.diff(self.loss_x, self.x))
+        fy = sp.expand(-sp.diff(self.loss_y, self.y))
+        object.__setattr__(self, "field_exprs", (fx, fy))
+        jac = sp.Matrix([fx, fy]).jacobian([self.x, self.y]).applyfunc(sp.simplify)
+        object.__setattr__(self, "field_jacobian", jac)
+
+    def field(self, x=None, y=None):
+        """``F = -(d loss_x / dx, d loss_y / dy)`` at ``(x, y)`` (default: symbolic)."""
+        x = self.x if x is None else x
+        y = self.y if y is None else y
+        subs = {self.x: x, self.y: y}
+        return tuple(f.subs(subs, simultaneous=True) for f in self.field_exprs)
+
+    def jacobian(self):
+        """The Jacobian of ``F`` at the equilibrium ``(0, 0)``.
+
+        >>> jacobian = bilinear().jacobian()
+        >>> jacobian
+        Matrix([
+        [0, -s],
+        [s,  0]])
+        """
+        return self.field_jacobian.subs({self.x: 0, self.y: 0}, simultaneous=True)
+
+    def eigenvalues(self) -> list:
+        """Eigenvalues of :meth:`jacobian` (with multiplicity), simplified.
+
+        >>> bilinear().eigenvalues()
+        [-I*s, I*s]
+        """
+        values = []
+        for value, mult in self.jacobian().eigenvals().items():
+            values += [sp.simplify(value)] * mult
+        return sorted(values, key=sp.default_sort_key)
+
+    def __repr__(self) -> str:
+        return f"SymbolicGame({self.name}: loss_x = {self.loss_x}, loss_y = {self.loss_y})"
+
+
+def _taylor2(expr, x, y):
+    """Second-order Taylor polynomial of ``expr`` in ``(x, y)`` at ``(0, 0)``, from its
+    derivatives there (much cheaper than ``sympy.series`` on nested logs)."""
+    origin = {x: 0, y: 0}
+    out = expr.subs(origin)
+    for v in (x, y):
+        out += sp.diff(expr, v).subs(origin) * v
+    for i, u in enumerate((x, y)):
+        for j, v in enumerate((x, y)):
+            if j >= i:
+                weight = sp.Rational(1, 2) if i == j else 1
+                out += weight * sp.diff(expr, u, v).subs(origin) * u * v
+    return sp.expand(sp.simplify(out))
+
+
+def symbolic_game(loss_x, loss_y, *, name="game", params=None, expand=False) -> SymbolicGame:
+    """A symbolic game from two loss expressions in :data:`X` and :data:`Y`.
+
+    The losses must be quadratic in ``(x, y)`` with no linear terms (equilibrium at the
+    origin), unless ``expand=True``: then each loss is replaced by its second-order Taylor
+    expansion at ``(0, 0)``, which must be a fixed point.
+
+    >>> import sympy as sp
+    >>> game = symbolic_game(X**2 / 2 + 2 * X * Y, -2 * X * Y)
+    >>> game.jacobian()
+    Matrix([
+    [-1, -2],
+    [ 2,  0]])
+    """
+    loss_x, loss_y = sp.sympify(loss_x), sp.sympify(loss_y)
+    if expand:
+        loss_x, loss_y = _taylor2(loss_x, X, Y), _taylor2(loss_y, X, Y)
+    for label, loss in (("loss_x", loss_x), ("loss_y", loss_y)):
+        poly = sp.Poly(loss, X, Y) if loss.free_symbols & {X, Y} else None
+        if poly is not None and poly.total_degree() > 2:
+            raise ValueError(
+                f"{label}={loss} is not accepted; expected a quadratic polynomial in x and y "
+                "(pass expand=True for its second-order Taylor expansion)"
+            )
+    game = SymbolicGame(loss_x, loss_y, name=name, params=tuple(params or ()))
+    at_zero = [sp.simplify(f.subs({X: 0, Y: 0})) for f in game.field_exprs]
+    if any(v != 0 for v in at_zero):
+        raise ValueError(
+            f"the field at (0, 0) is {tuple(at_zero)}; expected (0, 0): symbolic games have "
+            "their equilibrium at the origin"
+        )
+    if params is None:
+        free = (loss_x.free_symbols | loss_y.free_symbols) - {X, Y}
+        object.__setattr__(game, "params", tuple(sorted(free, key=lambda s: s.name)))
+    return game
+
+
+def bilinear(s=None) -> SymbolicGame:
+    """One 2x2 block of a bilinear game: ``loss_x = s x y``, ``loss_y = -s x y``.
+
+    ``s`` (default: a positive symbol ``s``) is a singular value of ``A``.
+
+    >>> bilinear()
+    SymbolicGame(bilinear block: loss_x = s*x*y, loss_y = -s*x*y)
+    """
+    s = sp.Symbol("s", positive=True) if s is None else sp.sympify(s)
+    return symbolic_game(
+        s * X * Y, -s * X * Y, name="bilinear block", params=(s,) if s.is_Symbol else ()
+    )
+
+
+def quadratic(a=None, b=None, c=None) -> SymbolicGame:
+    """The scalar zero-sum quadratic game ``f = b x^2 / 2 + a x y - c y^2 / 2``,
+    ``loss_x = f``, ``loss_y = -f``; its Jacobian is ``[[-b, -a], [a, -c]]``.
+
+    Defaults: real symbols ``a, b, c``. ``b, c > 0`` is strongly monotone, ``b = c = 0`` the
+    bilinear (Hamiltonian) block.
+
+    >>> quadratic().jacobian()
+    Matrix([
+    [-b, -a],
+    [ a, -c]])
+    """
+    a = sp.Symbol("a", real=True) if a is None else sp.sympify(a)
+    b = sp.Symbol("b", real=True) if b is None else sp.sympify(b)
+    c = sp.Symbol("c", real=True) if c is None else sp.sympify(c)
+    f = b * X**2 / 2 + a * X * Y - c * Y**2 / 2
+    params = tuple(v for v in (a, b, c) if v.is_Symbol)
+    return symbolic_game(f, -f, name="scalar quadratic", params=params)
+
+
+def _dirac_f(loss: str, t):
+    """The concave ``f`` of the GAN objective (Mescheder et al. 2018, Sec. 2.2)."""
+    if loss in ("saturating", "nonsaturating"):
+        return -sp.log(1 + sp.exp(-t))
+    if loss == "wasserstein":
+        return t
+    if loss == "least_squares":
+        return -((t - 1) ** 2) / 2
+    if loss == "hinge":
+        # -max(0, 1 - t) equals t - 1 for t < 1, a neighbourhood of the equilibrium t = 0.
+        return t - 1
+    # "generic": f's second-order Taylor polynomial with symbolic f'(0), f''(0).
+    fp0, fpp0 = sp.Symbol("fp0", positive=True), sp.Symbol("fpp0", real=True)
+    return fp0 * t + fpp0 * t**2 / 2
+
+
+def _dirac_generator_loss(loss: str, t):
+    f = _dirac_f(loss, t)
+    if loss in ("saturating",):
+        return f
+    if loss in ("nonsaturating", "least_squares", "generic"):
+        return -_dirac_f(loss, -t)
+    return t  # wasserstein, hinge: minimise D(G(z))
+
+
+def dirac(loss: str = "nonsaturating", reg: str | None = None, gamma=None) -> SymbolicGame:
+    """The Dirac GAN (Mescheder, Geiger & Nowozin 2018) near its equilibrium.
+
+    ``x = theta`` (generator), ``y = psi`` (discriminator); the objective
+    ``L = f(psi theta) + f(0)`` with the package's ``f`` for ``loss`` (or ``"generic"``: a
+    symbolic ``f`` with ``f'(0) = fp0 > 0``, ``f''(0) = fpp0``), regulariser ``"r1"`` /
+    ``"r2"`` (``gamma/2 psi^2``) or ``"instance_noise"`` (noise std ``gamma``; the expected
+    objective, from ``E eps = 0``, ``E eps^2 = gamma^2``), expanded to second order at
+    ``(0, 0)``. Its Jacobian has eigenvalues ``+-i f'(0)`` without regularisation and
+    ``-gamma/2 +- sqrt(gamma^2/4 - f'(0)^2)`` with R1 or R2.
+
+    >>> dirac("generic", "r1").jacobian()
+    Matrix([
+    [  0,    -fp0],
+    [fp0, -gamma]])
+    """
+    check_choice("loss", loss, DIRAC_LOSSES)
+    check_choice("reg", reg, DIRAC_REGULARIZERS)
+    gamma = sp.Symbol("gamma", positive=True) if gamma is None else sp.sympify(gamma)
+    t = sp.Symbol("t", real=True)
+    theta, psi = X, Y
+    if reg == "instance_noise":
+        eps = sp.Symbol("epsilon", real=True)
+
+        def expect(expr):
+            # E over eps ~ N(0, gamma^2) of a polynomial in eps, after the second-order
+            # expansion in (theta, psi): only E eps = 0 and E eps^2 = gamma^2 survive.
+            poly = sp.Poly(sp.expand(expr), eps)
+            moments = {0: 1, 1: 0, 2: gamma**2, 3: 0, 4: 3 * gamma**4}
+            return sp.expand(sum(c * moments[m[0]] for m, c in poly.terms()))
+
+        def second_order(g):
+            return _taylor2(g, theta, psi)
+
+        def quadratic_in_t(g):
+            return sum(sp.diff(g, t, k).subs(t, 0) * t**k / sp.factorial(k) for k in range(3))
+
+        f2 = quadratic_in_t(_dirac_f(loss, t))
+        g2 = quadratic_in_t(_dirac_generator_loss(loss, t))
+        fake = expect(second_order(f2.subs(t, psi * (theta + eps))))
+        real = expect(second_order(f2.subs(t, -psi * eps)))
+        objective = fake + real
+        loss_x = expect(second_order(g2.subs(t, psi * (theta + eps))))
+        loss_y = -objective
+    else:
+        objective = _dirac_f(loss, psi * theta) + _dirac_f(loss, sp.S.Zero)
+        loss_x = _dirac_generator_loss(loss, psi * theta)
+        loss_y = -objective + (gamma / 2 * psi**2 if reg in ("r1", "r2") else 0)
+    game = symbolic_game(loss_x, loss_y, expand=True, name=f"Dirac GAN ({loss}, reg={reg})")
+    # Constants (f(0)) do not move anyone; drop them for a readable repr.
+    lx = game.loss_x - game.loss_x.subs({X: 0, Y: 0})
+    ly = game.loss_y - game.loss_y.subs({X: 0, Y: 0})
+    return symbolic_game(sp.expand(lx), sp.expand(ly), name=game.name)

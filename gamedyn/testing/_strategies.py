@@ -1,0 +1,507 @@
+"""Hypothesis strategies for games and update rules.
+
+Every strategy shrinks towards a small, readable example: dimension 1 (or the smallest
+allowed), identity rotations (so matrices shrink to diagonal ones), round numbers (Hypothesis
+shrinks floats to short dyadic values such as ``1.0``, ``0.5``, ``0.75``), scalar step sizes
+rather than pairs, ``alternating=False``, ``k=1``, no regulariser.
+
+Bilinear and quadratic games are built from their spectral data: ``A = U diag(s) V^T`` with
+``U, V`` products of Givens rotations, and ``B = R diag(b) R^T``. That is what lets a
+strategy promise a condition number, a rank deficiency or a curvature sign, and what makes
+a shrunk matrix diagonal.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import strategies as st
+
+from .. import games as _games
+from .. import optim as _optim
+from .._checks import check_choice, check_int
+
+__all__ = [
+    "floats_in",
+    "step_sizes",
+    "rotations",
+    "bilinear_games",
+    "QUADRATIC_KINDS",
+    "quadratic_games",
+    "dirac_gans",
+    "linear_games",
+    "RULE_RANGES",
+    "gda_rules",
+    "extragradient_rules",
+    "optimistic_rules",
+    "momentum_rules",
+    "consensus_rules",
+    "sga_rules",
+    "proximal_rules",
+    "unrolled_rules",
+    "rules",
+    "LINEAR_RULES",
+]
+
+_FINITE = dict(allow_nan=False, allow_infinity=False)
+
+
+def _range(name, value):
+    if not (isinstance(value, (tuple, list)) and len(value) == 2):
+        raise ValueError(f"{name}={value!r} is not accepted; expected a pair (low, high)")
+    low, high = float(value[0]), float(value[1])
+    if not (math.isfinite(low) and math.isfinite(high) and low <= high):
+        raise ValueError(f"{name}={value!r} is not accepted; expected finite low <= high")
+    return low, high
+
+
+def floats_in(low: float, high: float, *, open_low: bool = False, open_high: bool = False):
+    """Finite floats in ``[low, high]`` (ends excluded on request), shrinking to short round
+    values.
+
+    >>> from hypothesis import find
+    >>> find(floats_in(0.1, 0.9), lambda v: v > 0.6)
+    0.75
+    """
+    low, high = _range("(low, high)", (low, high))
+    return st.floats(low, high, exclude_min=open_low, exclude_max=open_high, **_FINITE)
+
+
+def step_sizes(low: float = 0.01, high: float = 0.5, *, ttur: bool | str = False):
+    """Step sizes ``lr`` in ``[low, high]``: a scalar, or with ``ttur=True`` sometimes a pair
+    ``(lr_x, lr_y)`` (``ttur="always"``: always a pair). Shrinks to a scalar.
+
+    >>> from hypothesis import find
+    >>> find(step_sizes(ttur="always"), lambda lr: True)
+    (0.5, 0.5)
+    """
+    one = floats_in(low, high, open_low=low == 0.0)
+    pair = st.tuples(one, one)
+    check_choice("ttur", ttur, (False, True, "always"))
+    if ttur == "always":
+        return pair
+    if ttur:
+        return st.one_of(one, pair)
+    return one
+
+
+@st.composite
+def rotations(draw, n: int):
+    """``n x n`` rotation matrices as products of Givens rotations; every angle shrinks to
+    0, so the matrix shrinks to the identity.
+
+    >>> from hypothesis import find
+    >>> find(rotations(2), lambda R: True)
+    array([[1., 0.],
+           [0., 1.]])
+    """
+    R = np.eye(n)
+    for i in range(n):
+        for j in range(i + 1, n):
+            theta = draw(st.floats(-math.pi, math.pi, **_FINITE))
+            G = np.eye(n)
+            c, s = math.cos(theta), math.sin(theta)
+            G[i, i], G[j, j], G[i, j], G[j, i] = c, c, -s, s
+            R = R @ G
+    return R
+
+
+def _spread(draw, n: int, top: float, condition: float):
+    """``n`` values from ``top`` down to ``top / condition`` (both ends attained when
+    ``n >= 2``), interior ones drawn log-uniformly; shrinks to all equal."""
+    if n == 1:
+        return [top]
+    kappa = draw(st.floats(1.0, condition, **_FINITE)) if condition > 1 else 1.0
+    inner = [draw(st.floats(0.0, 1.0, **_FINITE)) for _ in range(n - 2)]
+    fractions = [0.0, *inner, 1.0]
+    return sorted((top * kappa ** (-f) for f in fractions), reverse=True)
+
+
+def bilinear_games(
+    min_dim: int = 1,
+    max_dim: int = 3,
+    *,
+    square: bool = False,
+    s_max=(0.5, 2.0),
+    max_condition: float = 10.0,
+    rank_deficient: bool = False,
+):
+    """Bilinear games ``x^T A y`` with ``A = U diag(s) V^T``.
+
+    ``n_x, n_y`` in ``[min_dim, max_dim]`` (equal with ``square=True``); the largest
+    singular value in ``s_max``; the nonzero singular values within a factor
+    ``max_condition`` of it; with ``rank_deficient=True`` some of them may be exactly 0
+    (never all). Shrinks to ``A = [[1.0]]``.
+
+    >>> from hypothesis import find
+    >>> find(bilinear_games(), lambda g: True)
+    Bilinear(A=Array([[1.]], dtype=float64))
+    >>> find(bilinear_games(min_dim=2, square=True), lambda g: True).A.tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    check_int("min_dim", min_dim, minimum=1)
+    check_int("max_dim", max_dim, minimum=min_dim)
+    low, high = _range("s_max", s_max)
+    if low <= 0:
+        raise ValueError(f"s_max={s_max!r} is not accepted; expected 0 < low <= high")
+    _check_condition(max_condition)
+    return _bilinear_games(
+        int(min_dim),
+        int(max_dim),
+        bool(square),
+        (low, high),
+        float(max_condition),
+        bool(rank_deficient),
+    )
+
+
+def _check_condition(value):
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 1):
+        raise ValueError(f"max_condition={value!r} is not accepted; expected a finite number >= 1")
+
+
+@st.composite
+def _bilinear_games(draw, min_dim, max_dim, square, s_max, max_condition, rank_deficient):
+    low, high = s_max
+    n_x = draw(st.integers(min_dim, max_dim))
+    n_y = n_x if square else draw(st.integers(min_dim, max_dim))
+    k = min(n_x, n_y)
+    one = st.just(1.0) if low <= 1.0 <= high else st.nothing()
+    top = draw(st.one_of(one, floats_in(low, high)))
+    values = _spread(draw, k, top, max_condition)
+    if rank_deficient and k > 1:
+        zeros = draw(st.integers(0, k - 1))
+        values = values[: k - zeros] + [0.0] * zeros
+    S = np.zeros((n_x, n_y))
+    S[np.arange(k), np.arange(k)] = values
+    A = draw(rotations(n_x)) @ S @ draw(rotations(n_y)).T
+    return _games.Bilinear(_clean(A))
+
+
+def _clean(M):
+    # Round-off from rotating a diagonal matrix by the identity is exactly zero already;
+    # tiny values elsewhere are kept (they are the matrix).
+    M = np.array(M, dtype=float)
+    M[np.abs(M) < 1e-15] = 0.0
+    return M
+
+
+QUADRATIC_KINDS = ("strongly_monotone", "monotone", "hamiltonian", "non_monotone", "local_minimax")
+
+
+@st.composite
+def _symmetric(draw, n, eigenvalues):
+    R = draw(rotations(n))
+    return _clean(R @ np.diag(eigenvalues) @ R.T)
+
+
+def quadratic_games(
+    kind: str = "strongly_monotone",
+    min_dim: int = 1,
+    max_dim: int = 2,
+    *,
+    coupling=(0.0, 2.0),
+    curvature=(0.1, 2.0),
+):
+    """Zero-sum quadratic games ``1/2 x^T B x + x^T A y - 1/2 y^T C y`` of a given kind.
+
+    The symmetric part of ``-J`` is ``diag(B, C)``, so the kind is a statement about the
+    eigenvalues of ``B`` and ``C``:
+
+    * ``"strongly_monotone"``: all in ``curvature`` (``> 0``);
+    * ``"monotone"``: all in ``{0} u curvature``, at least one 0 (merely monotone);
+    * ``"hamiltonian"``: ``B = C = 0`` (purely rotational, Balduzzi et al. 2018), with a
+      square invertible ``A``;
+    * ``"non_monotone"``: at least one negative eigenvalue (in ``-curvature``);
+    * ``"local_minimax"``: ``C`` positive definite and the Schur complement
+      ``B + A C^{-1} A^T`` positive definite while ``B`` is not (a strict local minimax
+      point that is not a local Nash equilibrium; Jin, Netrapalli & Jordan 2020).
+
+    ``A``'s singular values lie in ``coupling``. Shrinks to 1x1 games with round entries.
+
+    >>> from hypothesis import find
+    >>> game = find(quadratic_games("strongly_monotone"), lambda g: True)
+    >>> game.A, game.B, game.C
+    (Array([[0.]], dtype=float64), Array([[1.]], dtype=float64), Array([[1.]], dtype=float64))
+    """
+    check_choice("kind", kind, QUADRATIC_KINDS)
+    check_int("min_dim", min_dim, minimum=1)
+    check_int("max_dim", max_dim, minimum=min_dim)
+    lo, hi = _range("curvature", curvature)
+    if lo <= 0:
+        raise ValueError(f"curvature={curvature!r} is not accepted; expected 0 < low <= high")
+    c_lo, c_hi = _range("coupling", coupling)
+    if c_lo < 0:
+        raise ValueError(f"coupling={coupling!r} is not accepted; expected 0 <= low <= high")
+    if kind == "local_minimax":
+        return _local_minimax(int(min_dim), int(max_dim), (lo, hi))
+    return _quadratic_games(kind, int(min_dim), int(max_dim), (c_lo, c_hi), (lo, hi))
+
+
+@st.composite
+def _quadratic_games(draw, kind, min_dim, max_dim, coupling, curvature):
+    lo, hi = curvature
+    c_lo, c_hi = coupling
+    n_x = draw(st.integers(min_dim, max_dim))
+    n_y = n_x if kind == "hamiltonian" else draw(st.integers(min_dim, max_dim))
+    k = min(n_x, n_y)
+    if kind == "hamiltonian":
+        top = draw(floats_in(max(c_lo, 0.1), max(c_hi, 0.1)))
+        values = _spread(draw, k, top, 10.0)
+    else:
+        values = [draw(floats_in(c_lo, c_hi)) for _ in range(k)]
+    S = np.zeros((n_x, n_y))
+    S[np.arange(k), np.arange(k)] = sorted(values, reverse=True)
+    A = _clean(draw(rotations(n_x)) @ S @ draw(rotations(n_y)).T)
+    positive = floats_in(lo, hi)
+    if kind == "hamiltonian":
+        return _games.Quadratic(A)
+    if kind == "strongly_monotone":
+        eb = [draw(positive) for _ in range(n_x)]
+        ec = [draw(positive) for _ in range(n_y)]
+    elif kind == "monotone":
+        maybe_zero = st.one_of(st.just(0.0), positive)
+        eb = [draw(maybe_zero) for _ in range(n_x)]
+        ec = [draw(maybe_zero) for _ in range(n_y)]
+        if min(eb + ec) > 0:
+            which = draw(st.integers(0, n_x + n_y - 1))
+            (eb if which < n_x else ec)[which % n_x if which < n_x else which - n_x] = 0.0
+    else:  # non_monotone
+        any_sign = st.one_of(positive, positive.map(lambda v: -v))
+        eb = [draw(any_sign) for _ in range(n_x)]
+        ec = [draw(any_sign) for _ in range(n_y)]
+        if min(eb + ec) >= 0:
+            which = draw(st.integers(0, n_x + n_y - 1))
+            target = eb if which < n_x else ec
+            index = which if which < n_x else which - n_x
+            target[index] = -abs(target[index])
+    B = draw(_symmetric(n_x, eb))
+    C = draw(_symmetric(n_y, ec))
+    return _games.Quadratic(A, B=B, C=C)
+
+
+@st.composite
+def _local_minimax(draw, min_dim, max_dim, curvature):
+    """Scalar-block construction: per coordinate ``c > 0``, ``b < 0`` and ``a^2 > -b c``
+    (Schur complement ``b + a^2 / c > 0``), rotated per player."""
+    lo, hi = curvature
+    n = draw(st.integers(min_dim, max_dim))
+    bs, cs, As = [], [], []
+    for _ in range(n):
+        c = draw(floats_in(lo, hi))
+        b = -draw(floats_in(lo, hi))
+        margin = draw(floats_in(0.1, 2.0))
+        a = math.sqrt(-b * c + margin * c)  # b + a^2 / c = margin > 0
+        bs.append(b)
+        cs.append(c)
+        As.append(a)
+    U, V = draw(rotations(n)), draw(rotations(n))
+    A = _clean(U @ np.diag(As) @ V.T)
+    B = _clean(U @ np.diag(bs) @ U.T)
+    C = _clean(V @ np.diag(cs) @ V.T)
+    return _games.Quadratic(A, B=B, C=C)
+
+
+# nonsaturating first: it is what Hypothesis shrinks to
+_DIRAC_LOSSES = ("nonsaturating", "saturating", "wasserstein", "least_squares", "hinge")
+
+
+def dirac_gans(
+    losses=_DIRAC_LOSSES, regs=(None, "r1", "r2", "instance_noise"), gamma=(0.1, 2.0), clip=None
+):
+    """Dirac GANs (Mescheder et al. 2018) with a loss from ``losses``, a regulariser from
+    ``regs`` (weight / noise std in ``gamma`` when there is one) and, with ``clip=(lo, hi)``,
+    WGAN weight clipping. Shrinks to the unregularised non-saturating GAN (or the first of
+    ``losses`` / ``regs``).
+
+    >>> from hypothesis import find
+    >>> find(dirac_gans(regs=("r1",)), lambda g: True)
+    DiracGAN(loss='nonsaturating', reg='r1', gamma=1.0, clip=None, gp_target=1.0, noise_nodes=20)
+    """
+    losses, regs = tuple(losses), tuple(regs)
+    if not losses or not regs:
+        raise ValueError(f"losses={losses!r}, regs={regs!r}: expected at least one of each")
+    for loss in losses:
+        check_choice("losses", loss, _games.LOSSES)
+    for reg in regs:
+        check_choice("regs", reg, _games.REGULARIZERS)
+    lo, hi = _range("gamma", gamma)
+    if lo < 0:
+        raise ValueError(f"gamma={gamma!r} is not accepted; expected 0 <= low <= high")
+    if clip is not None:
+        c_lo, c_hi = _range("clip", clip)
+        if c_lo <= 0:
+            raise ValueError(f"clip={clip!r} is not accepted; expected 0 < low <= high")
+        clip = (c_lo, c_hi)
+    return _dirac_gans(losses, regs, (lo, hi), clip)
+
+
+@st.composite
+def _dirac_gans(draw, losses, regs, gamma, clip):
+    loss = draw(st.sampled_from(losses))
+    reg = draw(st.sampled_from(regs))
+    lo, hi = gamma
+    one = st.just(1.0) if lo <= 1.0 <= hi else st.nothing()
+    weight = 0.0 if reg is None else draw(st.one_of(one, floats_in(lo, hi)))
+    bound = None if clip is None else draw(floats_in(*clip))
+    return _games.DiracGAN(loss=loss, reg=reg, gamma=weight, clip=bound)
+
+
+def linear_games(max_dim: int = 3):
+    """Bilinear games and quadratic games of every kind."""
+    return st.one_of(
+        bilinear_games(max_dim=max_dim),
+        *[quadratic_games(kind, max_dim=max_dim) for kind in QUADRATIC_KINDS],
+    )
+
+
+# -- rules ---------------------------------------------------------------------------------
+#: The valid range of every hyperparameter (what the rules accept) and the default range the
+#: strategies draw from (valid *and* useful: momentum beyond |beta| = 1 always diverges).
+RULE_RANGES = {
+    "lr": ("> 0, finite (scalar or a pair (lr_x, lr_y))", (0.01, 0.5)),
+    "k (gda)": ("whole number >= 1 (alternating only)", (1, 3)),
+    "lr_extra": ("> 0, finite", (0.01, 0.5)),
+    "beta": ("any finite real, negative allowed (scalar or pair)", (-0.9, 0.9)),
+    "gamma (consensus)": (">= 0", (0.0, 2.0)),
+    "lam (sga)": ("any finite real", (-1.0, 1.0)),
+    "lr (proximal)": ("> 0, finite; no step-size limit", (0.01, 10.0)),
+    "k (unrolled)": ("whole number >= 0 (static)", (1, 5)),
+}
+
+
+def _lr(lr, ttur):
+    """A step-size strategy from a range (validated now) or a strategy given as is."""
+    if isinstance(lr, st.SearchStrategy):
+        return lr
+    low, high = _range("lr", lr)
+    if low < 0:
+        raise ValueError(
+            f"lr={lr!r} is not accepted; expected 0 <= low <= high (step sizes are >= 0)"
+        )
+    return step_sizes(low, high, ttur=ttur)
+
+
+def _floats(name, value):
+    return floats_in(*_range(name, value))
+
+
+def _ints(name, value, minimum):
+    low, high = _range(name, value)
+    if low != int(low) or high != int(high) or low < minimum:
+        raise ValueError(
+            f"{name}={value!r} is not accepted; expected whole numbers {minimum} <= low <= high"
+        )
+    return st.integers(int(low), int(high))
+
+
+def _flag(name, value):
+    check_choice(name, value, (None, False, True))
+    return st.booleans() if value is None else st.just(bool(value))
+
+
+def gda_rules(lr=(0.01, 0.5), *, alternating=None, ttur=True, k=(1, 3)):
+    """Gradient descent-ascent: simultaneous or alternating (``alternating=None``: both),
+    ``first`` either player, ``k`` steps of the first player when alternating.
+
+    >>> from hypothesis import find
+    >>> find(gda_rules(alternating=True), lambda r: True)
+    GDA(lr=0.5, alternating=True, first='y', k=1, base=None)
+    """
+    return _gda_rules(_lr(lr, ttur), _flag("alternating", alternating), _ints("k", k, 1))
+
+
+@st.composite
+def _gda_rules(draw, lr, alternating, k):
+    step = draw(lr)
+    if not draw(alternating):
+        return _optim.gda(step)
+    return _optim.gda(step, alternating=True, first=draw(st.sampled_from(("y", "x"))), k=draw(k))
+
+
+def extragradient_rules(lr=(0.01, 0.5), *, ttur=True, lr_extra=None):
+    """Extragradient; ``lr_extra=(lo, hi)`` also draws a separate extrapolation step."""
+    extra = st.none() if lr_extra is None else _lr(lr_extra, False)
+    return st.builds(_optim.extragradient, _lr(lr, ttur), extra)
+
+
+def optimistic_rules(lr=(0.01, 0.5), *, ttur=True):
+    """Optimistic GDA."""
+    return st.builds(_optim.optimistic, _lr(lr, ttur))
+
+
+def momentum_rules(lr=(0.01, 0.5), beta=(-0.9, 0.9), *, alternating=None, ttur=True):
+    """Heavy-ball momentum (negative ``beta`` included), simultaneous or alternating.
+    Shrinks to ``beta = 0`` when 0 is in range.
+
+    >>> from hypothesis import find
+    >>> find(momentum_rules(alternating=False), lambda r: True).beta
+    0.0
+    """
+    return _momentum_rules(_lr(lr, ttur), _floats("beta", beta), _flag("alternating", alternating))
+
+
+@st.composite
+def _momentum_rules(draw, lr, beta, alternating):
+    step, b = draw(lr), draw(beta)
+    if draw(alternating):
+        return _optim.momentum(step, b, alternating=True, first=draw(st.sampled_from(("y", "x"))))
+    return _optim.momentum(step, b)
+
+
+def consensus_rules(lr=(0.01, 0.5), gamma=(0.0, 2.0), *, ttur=True):
+    """Consensus optimization (``gamma >= 0``)."""
+    low, high = _range("gamma", gamma)
+    if low < 0:
+        raise ValueError(f"gamma={gamma!r} is not accepted; expected 0 <= low <= high")
+    return st.builds(_optim.consensus, _lr(lr, ttur), floats_in(low, high))
+
+
+def sga_rules(lr=(0.01, 0.5), lam=(-1.0, 1.0), *, ttur=True):
+    """Symplectic gradient adjustment (fixed sign of ``lam``)."""
+    return st.builds(_optim.sga, _lr(lr, ttur), _floats("lam", lam))
+
+
+def proximal_rules(lr=(0.01, 10.0), *, ttur=True):
+    """Proximal point (any step size is valid)."""
+    return st.builds(_optim.proximal, _lr(lr, ttur))
+
+
+def unrolled_rules(lr=(0.01, 0.5), k=(1, 5), *, ttur=True):
+    """Unrolled GAN with ``k`` look-ahead steps."""
+    return st.builds(_optim.unrolled, _lr(lr, ttur), _ints("k", k, 0))
+
+
+#: Strategies of every rule whose update map is linear on a linear game, by name.
+LINEAR_RULES = {
+    "gda": gda_rules,
+    "extragradient": extragradient_rules,
+    "optimistic": optimistic_rules,
+    "momentum": momentum_rules,
+    "consensus": consensus_rules,
+    "sga": sga_rules,
+    "proximal": proximal_rules,
+    "unrolled": unrolled_rules,
+}
+
+
+def rules(names=None, lr=(0.01, 0.5), *, ttur=True):
+    """Any rule in ``names`` (default: all of :data:`LINEAR_RULES`) with its valid
+    hyperparameters; step sizes in ``lr`` (proximal: up to ``20 * high``).
+
+    >>> from hypothesis import find
+    >>> find(rules(names=["gda"]), lambda r: True)
+    GDA(lr=0.5, alternating=False, first='y', k=1, base=None)
+    """
+    names = tuple(LINEAR_RULES) if names is None else tuple(names)
+    for name in names:
+        check_choice("names", name, tuple(LINEAR_RULES))
+    low, high = _range("lr", lr)
+    chosen = []
+    for name in names:
+        if name == "proximal":
+            chosen.append(proximal_rules((low, 20 * high), ttur=ttur))
+        else:
+            chosen.append(LINEAR_RULES[name](lr=(low, high), ttur=ttur))
+    return st.one_of(*chosen)
