@@ -10,6 +10,11 @@ from .. import games, optim
 
 __all__ = [
     "GAME_NAMES",
+    "GAME_PARAMS",
+    "RULE_PARAMS",
+    "INTEGER_PARAMS",
+    "game_with",
+    "rule_with",
     "add_game_arguments",
     "add_rule_arguments",
     "game_from_args",
@@ -142,3 +147,90 @@ def rule_from_args(args, **overrides) -> optim.Rule:
         params["lr_extra"] = args.lr_extra
     params.update(overrides)
     return optim.RULES[name](**params)
+
+
+# -- parameters a grid can sweep (gamedyn phase --axis NAME=...) --------------------------
+#: Numeric parameters of each game that an axis can sweep, with what they mean.
+GAME_PARAMS = {
+    "bilinear": {"s": "coupling scale: A = s * MATRIX (every singular value scales by s)"},
+    "quadratic": {
+        "s": "coupling scale: A = s * MATRIX",
+        "b": "ridge on the x-block: B = --B + b I (strong convexity of x)",
+        "c": "ridge on the y-block: C = --C + c I (strong concavity in y)",
+    },
+    "dirac": {
+        "gamma": "regularisation weight of --reg (noise std for instance_noise)",
+        "clip": "WGAN weight clipping |psi| <= clip",
+        "gp_target": "WGAN-GP target gradient norm",
+    },
+}
+
+_LR = {
+    "lr": "step size of both players",
+    "lr_x": "generator step size",
+    "lr_y": "discriminator step size",
+    "ratio": "TTUR ratio lr_y / lr_x (lr_y = ratio * lr_x)",
+}
+
+#: Numeric parameters of each rule that an axis can sweep.
+RULE_PARAMS = {
+    "gda": {**_LR, "k": "steps of the first player per step of the other (with --alternating)"},
+    "extragradient": {**_LR, "lr_extra": "extrapolation step size"},
+    "optimistic": dict(_LR),
+    "momentum": {
+        **_LR,
+        "beta": "heavy-ball momentum of both players (negative allowed)",
+        "beta_x": "generator momentum",
+        "beta_y": "discriminator momentum",
+    },
+    "consensus": {**_LR, "gamma": "consensus weight of J^T F"},
+    "sga": {**_LR, "lam": "adjustment weight lambda"},
+    "proximal": dict(_LR),
+    "unrolled": {**_LR, "k": "look-ahead steps (a whole number)", "lr_unroll": "look-ahead step size"},
+}
+
+#: Parameters that take whole numbers.
+INTEGER_PARAMS = {"k"}
+
+
+def game_with(args, values: dict) -> games.Game:
+    """The game of the flags with the swept parameters ``values`` (names of GAME_PARAMS)."""
+    overrides = {}
+    if args.game in ("bilinear", "quadratic") and "s" in values:
+        overrides["A"] = values["s"] * parse_matrix(args.matrix, "--matrix")
+    if args.game == "quadratic":
+        n_x, n_y = parse_matrix(args.matrix, "--matrix").shape
+        for key, flag, n in (("b", "--B", n_x), ("c", "--C", n_y)):
+            if key in values:
+                text = getattr(args, flag[2:])
+                base = np.zeros((n, n)) if text is None else parse_matrix(text, flag)
+                overrides[key.upper()] = base + values[key] * np.eye(n)
+    if args.game == "dirac":
+        for key in ("gamma", "clip", "gp_target"):
+            if key in values:
+                overrides[key] = values[key]
+    return game_from_args(args, **overrides)
+
+
+def rule_with(args, values: dict) -> optim.Rule:
+    """The rule of the flags with the swept parameters ``values`` (names of RULE_PARAMS)."""
+    overrides = {}
+    # --lr is x's step (and y's unless --lr-y): sweeping lr moves both, lr_x only x
+    lr_x = values.get("lr_x", values.get("lr", args.lr))
+    if "lr_y" in values:
+        lr_y = values["lr_y"]
+    elif "ratio" in values:
+        lr_y = values["ratio"] * lr_x
+    else:
+        lr_y = values.get("lr", args.lr) if args.lr_y is None else args.lr_y
+    if any(k in values for k in ("lr", "lr_x", "lr_y", "ratio")):
+        overrides["lr"] = (lr_x, lr_y)
+    if "beta" in values or "beta_x" in values or "beta_y" in values:
+        both = values.get("beta", args.beta)
+        overrides["beta"] = (values.get("beta_x", both), values.get("beta_y", both))
+    for key in ("k", "lr_extra", "lam", "lr_unroll"):
+        if key in values:
+            overrides[key] = values[key]
+    if args.rule == "consensus" and "gamma" in values:
+        overrides["gamma"] = values["gamma"]
+    return rule_from_args(args, **overrides)

@@ -11,7 +11,9 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["style_path", "use_style", "save_figure", "figures_dir", "fast"]
+from ._phase import phase
+
+__all__ = ["style_path", "use_style", "save_figure", "figures_dir", "fast", "phase"]
 
 
 def fast() -> bool:
@@ -42,6 +44,12 @@ def figures_dir() -> Path:
     return path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def save_figure(fig, path) -> Path:
     """Write ``fig`` to ``path`` atomically (a temporary file, then a rename), so an
     interrupted run never leaves a half-written figure."""
@@ -51,6 +59,7 @@ def save_figure(fig, path) -> Path:
     os.close(fd)
     try:
         fig.savefig(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a figure is for everyone
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -1,0 +1,652 @@
+"""``phase_diagram``: a labelled grid over any hyperparameters of a game and an update rule,
+with the regime each cell's spectrum predicts and the regime a simulation shows."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+import json
+import math
+import os
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .._checks import check_choice, check_int, check_nonnegative, check_positive
+from ..analysis import REGIMES
+from ..analysis._spectra import RATE_TOL
+from ..games import Game
+from ..optim import Rule
+from ._cells import METHODS, cell_outputs, describe_path
+from ._progress import Progress
+from ._store import PartStore, read_netcdf, write_netcdf
+
+__all__ = ["phase_diagram", "away_from_boundary", "agreement", "AWAY_MARGIN", "BACKENDS"]
+
+BACKENDS = ("local", "ray")
+
+#: How far from a regime threshold (``log rho = +-tol``) a cell must be, in units of
+#: ``1 / steps``, to count as "away from the boundary" (see :func:`away_from_boundary`).
+AWAY_MARGIN = 8.0
+
+# Cells per chunk: large enough that the per-chunk dispatch is negligible, small enough that
+# a chunk's working set stays in cache during the simulation's time loop.
+_CHUNK_MAX = 1 << 16
+_CHUNK_MIN = 256
+_CHUNK_BYTES = 64 << 20
+
+_TRACER_ERRORS = (
+    jax.errors.ConcretizationTypeError,
+    jax.errors.TracerIntegerConversionError,
+    jax.errors.TracerBoolConversionError,
+    jax.errors.TracerArrayConversionError,
+)
+
+
+# -- the plan of a sweep (picklable: Ray sends it to its workers) -------------------------
+@dataclasses.dataclass
+class Sweep:
+    make: Callable
+    names: tuple  # every axis, in the user's order
+    values: dict  # name -> numpy array
+    static: tuple  # axes looped over in Python (they select code)
+    dynamic: tuple  # axes vmapped over
+    chunk: int
+    steps: int
+    radius: float | None
+    tol: float
+    blowup: float
+    atol: float
+    method: str
+    x64: bool
+    directions: dict  # static combination index -> unit start direction
+    fingerprint: str = ""
+
+    @property
+    def combos(self):
+        return list(itertools.product(*(range(len(self.values[n])) for n in self.static)))
+
+    @property
+    def dynamic_shape(self):
+        return tuple(len(self.values[n]) for n in self.dynamic)
+
+    @property
+    def dynamic_size(self):
+        return math.prod(self.dynamic_shape)
+
+    @property
+    def chunks_per_combo(self):
+        return max(1, math.ceil(self.dynamic_size / self.chunk))
+
+    @property
+    def n_parts(self):
+        return len(self.combos) * self.chunks_per_combo
+
+    def static_params(self, combo):
+        return {n: _python_scalar(self.values[n][i]) for n, i in zip(self.static, combo)}
+
+    def part_range(self, part):
+        combo, index = divmod(part, self.chunks_per_combo)
+        start = index * self.chunk
+        return combo, start, min(start + self.chunk, self.dynamic_size)
+
+
+def _python_scalar(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _float_dtype():
+    return jnp.result_type(float)
+
+
+def _cell_function(sweep: Sweep, combo_index: int):
+    """``params -> outputs`` for one cell of one static combination (to be vmapped)."""
+    combo = sweep.combos[combo_index]
+    fixed = sweep.static_params(combo)
+    u = jnp.asarray(sweep.directions[combo_index], dtype=_float_dtype())
+
+    def cell(params):
+        game, rule = _checked(sweep.make(**params, **fixed), params)
+        return cell_outputs(
+            game, rule, u, radius=sweep.radius, steps=sweep.steps, tol=sweep.tol,
+            blowup=sweep.blowup, atol=sweep.atol, method=sweep.method,
+        )
+
+    return cell
+
+
+def _checked(made, params):
+    if not (isinstance(made, tuple) and len(made) == 2):
+        raise ValueError(
+            f"make(**params) returned {type(made).__name__}; expected a pair (game, rule)"
+        )
+    game, rule = made
+    if not isinstance(game, Game):
+        raise ValueError(
+            f"make(**params) returned game={game!r}; expected a gamedyn.games.Game"
+        )
+    if not isinstance(rule, Rule):
+        raise ValueError(
+            f"make(**params) returned rule={rule!r}; expected an update rule from gamedyn.optim"
+        )
+    if game.equilibrium is None:
+        raise ValueError(
+            f"{type(game).__name__} has no known equilibrium; a phase diagram linearises and "
+            "simulates around one"
+        )
+    return game, rule
+
+
+_COMPILED: dict = {}
+# Which axes had to be static, by the fingerprint of the first plan: a repeated sweep skips
+# the trace that found out.
+_PLANS: dict = {}
+
+
+def _compiled(sweep: Sweep, combo_index: int):
+    key = (sweep.fingerprint, combo_index, sweep.chunk)
+    fn = _COMPILED.get(key)
+    if fn is None:
+        fn = jax.jit(jax.vmap(_cell_function(sweep, combo_index)))
+        if len(_COMPILED) > 32:  # a long session of many sweeps: keep the cache bounded
+            _COMPILED.clear()
+        _COMPILED[key] = fn
+    return fn
+
+
+def _chunk_params(sweep: Sweep, start: int, stop: int) -> dict:
+    """Parameter values of cells ``start..stop-1`` of the dynamic sub-grid, padded to a full
+    chunk by repeating the last cell (one compiled shape for every chunk)."""
+    flat = np.arange(start, start + sweep.chunk)
+    flat = np.minimum(flat, stop - 1)
+    index = np.unravel_index(flat, sweep.dynamic_shape) if sweep.dynamic else ()
+    params = {}
+    for name, idx in zip(sweep.dynamic, index):
+        values = sweep.values[name]
+        dtype = values.dtype if values.dtype.kind in "iu" else _float_dtype()
+        params[name] = np.asarray(values[idx], dtype=dtype)
+    return params
+
+
+def compute_part(sweep: Sweep, part: int) -> dict:
+    """The outputs of one chunk, as numpy arrays (also what a Ray task runs)."""
+    if bool(jax.config.jax_enable_x64) != sweep.x64:
+        # a Ray worker process: compute in the precision the driver asked for
+        jax.config.update("jax_enable_x64", sweep.x64)
+    combo, start, stop = sweep.part_range(part)
+    if not sweep.dynamic:  # only static axes: one cell, vmapped over a dummy axis
+        out = jax.vmap(lambda _: _cell_function(sweep, combo)({}))(jnp.zeros(1))
+    else:
+        out = _compiled(sweep, combo)(_chunk_params(sweep, start, stop))
+    return {k: np.asarray(v)[: stop - start] for k, v in out.items()}
+
+
+# -- validation ---------------------------------------------------------------------------
+def _axes(axes) -> dict:
+    if not isinstance(axes, Mapping) or not axes:
+        raise ValueError(
+            f"axes={axes!r} is not accepted; expected a non-empty dict {{name: 1-D array}}"
+        )
+    values = {}
+    for name, raw in axes.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(
+                f"axes has the key {name!r}; expected parameter names of make (identifiers)"
+            )
+        arr = np.asarray(raw)
+        if arr.ndim != 1 or arr.size == 0:
+            raise ValueError(
+                f"axes[{name!r}] has shape {arr.shape}; expected a non-empty 1-D array of values"
+            )
+        if arr.dtype.kind in "fc":
+            if arr.dtype.kind == "c" or not np.all(np.isfinite(arr)):
+                raise ValueError(
+                    f"axes[{name!r}]={raw!r} is not accepted; expected finite real values"
+                )
+        values[name] = arr
+    return values
+
+
+def _default_chunk(state_size: int) -> int:
+    per_cell = 8 * (3 * state_size * state_size + 64)
+    chunk = _CHUNK_BYTES // per_cell
+    chunk = 1 << max(0, int(math.floor(math.log2(max(chunk, 1)))))
+    return int(min(_CHUNK_MAX, max(_CHUNK_MIN, chunk)))
+
+
+def _probe(make, values, static):
+    """Call ``make`` concretely at the grid's first and last cells; returns both pairs."""
+    corners = []
+    for pick in (0, -1):
+        params = {n: _python_scalar(v[pick]) for n, v in values.items()}
+        try:
+            made = make(**params)
+        except TypeError as err:
+            raise ValueError(
+                f"make(**params) failed for params={params}: {err}; make must accept every "
+                "axis name as a keyword"
+            ) from None
+        corners.append(_checked(made, params))
+    return corners
+
+
+def _stateful_base(game, rule) -> bool:
+    probe = rule.init(*game.split(jnp.asarray(game.equilibrium)))
+    return any(
+        jnp.issubdtype(jnp.asarray(leaf).dtype, jnp.inexact) for leaf in jax.tree.leaves(probe.base)
+    )
+
+
+def _fingerprint(sweep: Sweep, corners) -> str:
+    text = json.dumps(
+        {
+            "axes": {n: _digest(sweep.values[n]) for n in sweep.names},
+            "static": list(sweep.static),
+            "options": [sweep.steps, sweep.radius, sweep.tol, sweep.blowup, sweep.atol,
+                        sweep.method, sweep.x64, sweep.chunk],
+            "directions": {str(k): [float(x) for x in v] for k, v in sweep.directions.items()},
+            "corners": [repr(c) for c in corners],
+            "version": _version(),
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _digest(values: np.ndarray) -> str:
+    if values.dtype.kind in "biuf":
+        return f"{values.dtype.str}:{hashlib.sha256(np.ascontiguousarray(values).tobytes()).hexdigest()}"
+    return repr([_python_scalar(v) for v in values])
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def _trace_check(sweep: Sweep):
+    """Trace a cell of every static combination with the dynamic axes abstract (cheap: no
+    compilation); returns the error if ``make`` needs concrete values for some axis."""
+    params = {
+        n: jax.ShapeDtypeStruct(
+            (2,), sweep.values[n].dtype if sweep.values[n].dtype.kind in "iu" else _float_dtype()
+        )
+        for n in sweep.dynamic
+    }
+    for combo in range(len(sweep.combos)):
+        try:
+            jax.eval_shape(jax.vmap(_cell_function(sweep, combo)), params)
+        except _TRACER_ERRORS as err:
+            return err
+    return None
+
+
+# -- the public function ---------------------------------------------------------------------
+def phase_diagram(
+    make,
+    axes,
+    steps: int = 1000,
+    seed: int = 0,
+    out=None,
+    chunk: int | None = None,
+    backend: str = "local",
+    *,
+    radius: float | None = None,
+    tol: float = RATE_TOL,
+    blowup: float = 1e6,
+    atol: float = 1e-10,
+    method: str = "auto",
+    static=(),
+    progress=None,
+    address: str | None = None,
+    workers: int | None = None,
+):
+    """Stability phase diagram over a grid of hyperparameters.
+
+    For every cell of the grid ``axes`` (a dict ``{name: 1-D values}``), ``make(**params)``
+    returns ``(game, rule)``; the cell records
+
+    * ``spectral_radius`` -- ``rho`` of the rule's one-step update map at the game's
+      equilibrium (``gd.update_jacobian``; on the augmented state ``(z_t, z_{t-1})`` for rules
+      with memory);
+    * ``predicted`` -- the regime ``rho`` predicts, ``gd.regime_of_rho(rho, tol)``:
+      converged if ``log rho < -tol``, diverged if ``log rho > tol``, cycling between;
+    * ``observed`` -- the regime of ``steps`` steps from ``z* + radius * u`` (``u`` a unit
+      vector drawn from ``seed``, the same for every cell), classified exactly as
+      ``gd.simulate`` does with the same ``tol``, ``blowup``, ``atol``; ``rate`` -- the
+      growth rate it measured (per step; compare with ``log rho``; ``inf`` after a
+      blow-up or a non-finite iterate);
+    * ``agree`` -- ``predicted == observed``.
+
+    ``steps=0`` skips the simulation (``observed``, ``rate`` and ``agree`` are then absent).
+    Regime codes index ``gd.REGIMES`` (0 converged, 1 cycling, 2 diverged). The default
+    start is tiny (``radius = tiny^(1/3) ~ 3e-103`` when ``z* = 0``; ``1e-3 |z*|``
+    otherwise, to stay above the iterates' rounding floor), so that on a nonlinear game the
+    run tests the *local* prediction: the linearisation holds for about
+    ``log(1 / radius) / log rho`` steps (a locally unstable Dirac GAN, for instance, settles
+    on a limit cycle once it leaves that region).
+
+    Every numeric axis is passed to ``make`` as a JAX scalar and the grid is ``vmap``-ped
+    in chunks of ``chunk`` cells (default: up to 65536, bounded by memory); axes of names,
+    booleans, or integers that select code (``k`` of ``unrolled``) are looped over in
+    Python (``static=`` names them explicitly; non-numeric and boolean axes are static
+    automatically, integer axes when ``make`` cannot trace them). Any game with a known
+    equilibrium and any rule of ``gd.optim`` without a stateful base works; bilinear
+    games use their SVD blocks, small update maps their characteristic polynomial in
+    closed form, linear games a linear-map simulation (``method="generic"`` instead
+    vmaps ``gd.spectral_radius`` and ``gd.simulate`` themselves: the reference the fast
+    paths are tested against).
+
+    ``out=PATH`` writes the Dataset to NetCDF atomically; finished chunks are kept in
+    ``PATH.parts/`` while the sweep runs, so an interrupted sweep resumes where it
+    stopped, and a finished one with the same inputs is loaded, not recomputed.
+    ``backend="ray"`` runs the chunks as Ray tasks (a local Ray instance, or the cluster
+    at ``address``) and gives the same Dataset. A progress bar is drawn on stderr for
+    grids that take more than a second (``progress=True/False`` forces it).
+
+    >>> import numpy as np
+    >>> import gamedyn as gd
+    >>> def make(lr_x, lr_y):
+    ...     return gd.games.Bilinear([[1.0]]), gd.optim.gda((lr_x, lr_y), alternating=True)
+    >>> ds = gd.phase_diagram(make, {"lr_x": np.linspace(0.5, 3, 6), "lr_y": [1.0, 2.0]},
+    ...                       steps=2000)
+    >>> ds.spectral_radius.dims
+    ('lr_x', 'lr_y')
+    >>> gd.analysis.regime_name(ds.predicted.values)  # cycling iff lr_x lr_y s^2 <= 4
+    array([['cycling', 'cycling'],
+           ['cycling', 'cycling'],
+           ['cycling', 'cycling'],
+           ['cycling', 'cycling'],
+           ['cycling', 'diverged'],
+           ['cycling', 'diverged']], dtype=object)
+    >>> bool(ds.agree.all())
+    True
+    """
+    import xarray as xr
+
+    if not callable(make):
+        raise ValueError(f"make={make!r} is not accepted; expected a callable make(**params)")
+    values = _axes(axes)
+    check_int("steps", steps, minimum=0)
+    check_int("seed", seed, minimum=0)
+    steps, seed = int(steps), int(seed)
+    if chunk is not None:
+        check_int("chunk", chunk, minimum=1)
+    check_choice("backend", backend, BACKENDS)
+    check_choice("method", method, METHODS)
+    if radius is not None:
+        check_positive("radius", radius)
+    check_nonnegative("tol", tol)
+    check_positive("blowup", blowup)
+    check_nonnegative("atol", atol)
+    if workers is not None:
+        check_int("workers", workers, minimum=1)
+    static = (static,) if isinstance(static, str) else tuple(static)
+    for name in static:
+        if name not in values:
+            raise ValueError(
+                f"static={static!r} names {name!r}, which is not an axis; axes are "
+                f"{', '.join(values)}"
+            )
+    if address is not None and backend != "ray":
+        raise ValueError(f"address={address!r} is only used with backend='ray'")
+
+    corners = _probe(make, values, static)
+    game0, rule0 = corners[0]
+    if _stateful_base(game0, rule0):
+        raise ValueError(
+            f"{type(rule0).__name__} with a stateful base (Adam / RMSProp) has no update map at "
+            "the equilibrium to take the spectrum of; a phase diagram needs one (simulate such "
+            "rules with gd.simulate)"
+        )
+    names = tuple(values)
+    auto_static = [n for n in names if values[n].dtype.kind not in "iuf"]
+    static_set = set(static) | set(auto_static)
+    x64 = bool(jax.config.jax_enable_x64)
+
+    def plan(static_set):
+        stat = tuple(n for n in names if n in static_set)
+        dyn = tuple(n for n in names if n not in static_set)
+        combos = list(itertools.product(*(range(len(values[n])) for n in stat)))
+        directions = {}
+        size = None
+        for i, combo in enumerate(combos):
+            params = {n: _python_scalar(values[n][0]) for n in dyn}
+            params.update({n: _python_scalar(values[n][j]) for n, j in zip(stat, combo)})
+            game, rule = _checked(make(**params), params)
+            if _stateful_base(game, rule):
+                raise ValueError(
+                    f"{type(rule).__name__} with a stateful base at {params} has no update map "
+                    "at the equilibrium; a phase diagram needs one"
+                )
+            g = np.random.default_rng(seed).standard_normal(game.n)
+            directions[i] = g / np.linalg.norm(g)
+            m = game.n * (2 if rule.memory else 1)
+            size = m if size is None else max(size, m)
+        dyn_size = math.prod(len(values[n]) for n in dyn)
+        cells = chunk if chunk is not None else _default_chunk(size)
+        cells = max(1, min(int(cells), dyn_size))
+        return Sweep(
+            make=make, names=names, values=values, static=stat, dynamic=dyn, chunk=cells,
+            steps=steps, radius=None if radius is None else float(radius), tol=float(tol), blowup=float(blowup),
+            atol=float(atol), method=method, x64=x64, directions=directions,
+        )
+
+    sweep = plan(static_set)
+    first_guess = _fingerprint(sweep, corners)
+    cached = _PLANS.get(first_guess)
+    if cached is not None:
+        sweep = plan(set(cached))
+    elif sweep.dynamic:
+        error = _trace_check(sweep)
+        if error is not None:
+            integer = {n for n in sweep.dynamic if values[n].dtype.kind in "iu"}
+            if integer and not static:
+                sweep = plan(static_set | integer)
+                error = _trace_check(sweep) if sweep.dynamic else None
+            if error is not None:
+                raise ValueError(
+                    "make(**params) needs concrete values for some axis, but numeric axes are "
+                    f"passed as JAX arrays to vmap over the grid ({type(error).__name__}); name "
+                    "the axes that select code in static=(...). Dynamic axes: "
+                    f"{', '.join(sweep.dynamic)}"
+                ) from error
+    sweep.fingerprint = _fingerprint(sweep, corners)
+    _PLANS[first_guess] = sweep.static
+
+    store = None
+    if out is not None:
+        out = Path(out)
+        if out.exists():
+            try:
+                existing = read_netcdf(out)
+            except Exception:  # noqa: BLE001 - an unreadable file is simply recomputed
+                existing = None
+            if existing is not None and existing.attrs.get("fingerprint") == sweep.fingerprint:
+                return existing
+        store = PartStore(out, sweep.fingerprint)
+        finished = store.open()
+    else:
+        finished = set()
+
+    collected = _Collector(sweep)
+    bar = Progress(len(sweep.combos) * sweep.dynamic_size, enabled=progress)
+    for part in sorted(finished):
+        if part < sweep.n_parts:
+            bar.update(collected.put(part, store.load(part)))
+    todo = [p for p in range(sweep.n_parts) if p not in collected.done]
+
+    def finish(part, arrays):
+        if store is not None:
+            store.save(part, arrays)
+        bar.update(collected.put(part, arrays))
+
+    try:
+        if backend == "ray":
+            from ._ray import run_parts
+
+            run_parts(sweep, todo, finish, address=address)
+        else:
+            _run_local(sweep, todo, finish, workers)
+    finally:
+        bar.close()
+
+    ds = _assemble(xr, sweep, collected.arrays(), corners, seed)
+    if out is not None:
+        write_netcdf(ds, out)
+        store.clear()
+    return ds
+
+
+def _run_local(sweep: Sweep, todo, finish, workers):
+    if not todo:
+        return
+    # the first chunk alone: it compiles, and the others then reuse the compiled function
+    finish(todo[0], compute_part(sweep, todo[0]))
+    rest = todo[1:]
+    if not rest:
+        return
+    # JAX releases the GIL while a compiled chunk runs: threads keep every core busy
+    n = workers if workers is not None else min(len(rest), os.cpu_count() or 1, 8)
+    if n <= 1:
+        for part in rest:
+            finish(part, compute_part(sweep, part))
+        return
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        futures = {pool.submit(compute_part, sweep, part): part for part in rest}
+        for future in futures:
+            finish(futures[future], future.result())
+
+
+class _Collector:
+    """Writes each finished chunk straight into its slice of the grid's output arrays."""
+
+    def __init__(self, sweep: Sweep):
+        self.sweep = sweep
+        self.data = None
+        self.done = set()
+
+    def put(self, part: int, arrays: dict) -> int:
+        sweep = self.sweep
+        if self.data is None:
+            n = len(sweep.combos) * sweep.dynamic_size
+            self.data = {k: np.empty(n, dtype=np.asarray(v).dtype) for k, v in arrays.items()}
+        combo, start, stop = sweep.part_range(part)
+        offset = combo * sweep.dynamic_size
+        for key, values in arrays.items():
+            self.data[key][offset + start : offset + stop] = values
+        self.done.add(part)
+        return stop - start
+
+    def arrays(self) -> dict:
+        """Each output with the grid's axes in the user's order."""
+        sweep = self.sweep
+        shape = tuple(len(sweep.values[n]) for n in sweep.static) + sweep.dynamic_shape
+        order = [(sweep.static + sweep.dynamic).index(n) for n in sweep.names]
+        return {k: np.transpose(v.reshape(shape), order) for k, v in self.data.items()}
+
+
+def _assemble(xr, sweep: Sweep, data: dict, corners, seed: int):
+    flags = {"flag_values": np.arange(len(REGIMES), dtype=np.int8), "flag_meanings": " ".join(REGIMES)}
+    dims = sweep.names
+    variables = {
+        "spectral_radius": (dims, data["spectral_radius"], {
+            "long_name": "spectral radius of the one-step update map at the equilibrium",
+            "symbol": "rho",
+        }),
+        "predicted": (dims, data["predicted"].astype(np.int8), {
+            "long_name": f"regime predicted by rho: log rho < -tol, |log rho| <= tol, > tol "
+                         f"(tol={sweep.tol:g})", **flags,
+        }),
+    }
+    if sweep.steps:
+        variables["observed"] = (dims, data["observed"].astype(np.int8), {
+            "long_name": f"regime of a {sweep.steps}-step simulation from a start at distance "
+                         f"{_radius_text(sweep.radius)} (gd.simulate's classification)", **flags,
+        })
+        variables["agree"] = (dims, data["predicted"] == data["observed"], {
+            "long_name": "predicted == observed",
+        })
+        variables["rate"] = (dims, data["rate"], {
+            "long_name": "observed per-step log growth rate of |z - z*| (inf: blow-up or "
+                         "non-finite iterate)",
+        })
+    game0, rule0 = corners[0]
+    spectral, simulation = describe_path(game0, rule0, sweep.method, sweep.steps)
+    attrs = {
+        "title": "gamedyn phase diagram",
+        "steps": sweep.steps,
+        "seed": seed,
+        "radius": _radius_text(sweep.radius),
+        "tol": sweep.tol,
+        "blowup": sweep.blowup,
+        "atol": sweep.atol,
+        "method": sweep.method,
+        "spectral_path": spectral,
+        "simulation_path": simulation,
+        "static_axes": ",".join(sweep.static),
+        "game": repr(game0),
+        "rule": repr(rule0),
+        "dtype": str(np.dtype(_float_dtype())),
+        "fingerprint": sweep.fingerprint,
+        "gamedyn_version": _version(),
+        "regimes": " ".join(REGIMES),
+    }
+    coords = {n: sweep.values[n] for n in sweep.names}
+    return xr.Dataset(variables, coords=coords, attrs=attrs)
+
+
+def _radius_text(radius):
+    return "auto: 1e-3 |z*|, or tiny^(1/3) at z* = 0" if radius is None else f"{radius:g}"
+
+
+# -- agreement away from the boundary -------------------------------------------------------
+def away_from_boundary(ds, margin: float = AWAY_MARGIN):
+    """Cells whose ``log rho`` is at least ``margin / steps`` from both regime thresholds
+    ``+-tol`` (a boolean DataArray).
+
+    Why ``1 / steps``: the simulation estimates the growth rate from the largest distances
+    in two windows whose centres are ``steps / 4`` apart, so a bounded oscillation of the
+    distance around ``rho^t`` (a factor up to the condition number ``kappa`` of the
+    eigenvectors, or a transient of the subdominant modes) shifts the estimate by about
+    ``4 log(kappa) / steps``. ``margin = 8`` allows ``kappa`` up to ``e^2``.
+
+    >>> import gamedyn as gd, numpy as np
+    >>> ds = gd.phase_diagram(lambda lr: (gd.games.Bilinear([[1.0]]), gd.optim.gda(lr)),
+    ...                       {"lr": [0.001, 0.5]}, steps=1000)
+    >>> gd.phase.away_from_boundary(ds).values  # log rho = lr^2/2 ~ 5e-7 is inside the band
+    array([False,  True])
+    """
+    steps = int(ds.attrs["steps"])
+    if steps <= 0:
+        raise ValueError("the Dataset has no simulation (steps=0); nothing to compare")
+    tol = float(ds.attrs["tol"])
+    with np.errstate(divide="ignore"):  # rho = 0 (a nilpotent map): log rho = -inf, far away
+        log_rho = np.log(ds["spectral_radius"])
+    gap = np.minimum(np.abs(log_rho - tol), np.abs(log_rho + tol))
+    return (gap >= margin / steps) | np.isinf(log_rho)
+
+
+def agreement(ds, margin: float = AWAY_MARGIN) -> float:
+    """Fraction of the cells away from the boundary (:func:`away_from_boundary`) where the
+    observed regime is the predicted one (NaN if no cell is away from it).
+
+    >>> import gamedyn as gd
+    >>> ds = gd.phase_diagram(lambda lr: (gd.games.Bilinear([[1.0]]), gd.optim.extragradient(lr)),
+    ...                       {"lr": [0.2, 0.5, 1.5]}, steps=1000)
+    >>> gd.phase.agreement(ds)
+    1.0
+    """
+    mask = away_from_boundary(ds, margin)
+    count = int(mask.sum())
+    if count == 0:
+        return float("nan")
+    return float(ds["agree"].where(mask).sum()) / count
