@@ -7,6 +7,14 @@ field is ``F(z) = -(grad_x loss_x, grad_y loss_y)``. See :class:`Game`.
 from ._base import Game, vector_field
 from ._dirac import LOSSES, REGULARIZERS, DiracGAN, safe_norm
 from ._linear import Bilinear, Quadratic
+from ._mixture import (
+    F_DIVERGENCES,
+    GEN_OBJECTIVES,
+    MIXTURE_LOSSES,
+    GaussianMixture,
+    MixtureBatch,
+    adversarial_losses,
+)
 
 __all__ = [
     "Game",
@@ -17,4 +25,10 @@ __all__ = [
     "LOSSES",
     "REGULARIZERS",
     "safe_norm",
+    "GaussianMixture",
+    "MixtureBatch",
+    "MIXTURE_LOSSES",
+    "F_DIVERGENCES",
+    "GEN_OBJECTIVES",
+    "adversarial_losses",
 ]

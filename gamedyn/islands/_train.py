@@ -1,0 +1,424 @@
+"""Training a Gaussian-mixture GAN with any update rule: many seeds at once, snapshots
+along the way, divergence recorded instead of raised, and resumable checkpoints."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import tempfile
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from .._checks import _describe, check_int, check_positive
+from ..analysis import FAILURES
+from ..games import GaussianMixture
+from ..optim import Rule
+
+__all__ = ["TrainResult", "train", "load_result", "save_result", "FAILURES"]
+
+# Keys: seed s gives jax.random.PRNGKey(s); from it, fold_in(., 0) initialises the players,
+# fold_in(., 1) then fold_in(., t) draws the minibatch of step t, fold_in(., 2) the fixed
+# evaluation latents and real batch. A run is therefore the same whether it is done in one
+# go or resumed from a checkpoint, and seed s gives the same run in any batch of seeds.
+_INIT, _STEPS, _EVAL = 0, 1, 2
+
+_DIAGNOSTICS = ("loss_x", "loss_y", "grad_x", "grad_y", "d_real", "d_fake")
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class TrainResult:
+    """The outcome of :func:`train` for a batch of seeds (numpy arrays).
+
+    Attributes
+    ----------
+    seeds : (S,) the seeds.
+    steps : training steps done.
+    snapshot_steps : (R,) the step of each snapshot (0, every, 2 every, ..., steps).
+    samples : (S, R, n_eval, d) generator samples on fixed latents per seed; NaN after a
+        failure.
+    loss_x, loss_y : (S, R) losses on a fixed evaluation minibatch at each snapshot.
+    grad_x, grad_y : (S, R) norms of each player's field ``|F_x|``, ``|F_y|`` there.
+    d_real, d_fake : (S, R) mean raw discriminator output on real and generated samples.
+    step_of_failure : (S,) first step whose players were non-finite or beyond ``blowup``
+        (-1 if none); training of that seed stopped there (its last good state is kept).
+    failure : (S,) index into :data:`FAILURES` (``"none"``, ``"non-finite"``, ``"blow-up"``).
+    final_state : the rule's state after the last step (leading axis: seeds), from which
+        training continues; a list of leaves when loaded without the game and rule.
+    fingerprint : hash of the game, rule and settings (a checkpoint is resumed only if it
+        matches).
+    """
+
+    seeds: np.ndarray
+    steps: int
+    snapshot_steps: np.ndarray
+    samples: np.ndarray
+    loss_x: np.ndarray
+    loss_y: np.ndarray
+    grad_x: np.ndarray
+    grad_y: np.ndarray
+    d_real: np.ndarray
+    d_fake: np.ndarray
+    step_of_failure: np.ndarray
+    failure: np.ndarray
+    final_state: Any
+    fingerprint: str
+
+    @property
+    def diverged(self) -> np.ndarray:
+        """(S,) whether each seed's training failed (non-finite or blow-up)."""
+        return self.step_of_failure >= 0
+
+    @property
+    def messages(self) -> list[str]:
+        """One sentence per seed saying how its run ended."""
+        out = []
+        for seed, step, kind in zip(self.seeds, self.step_of_failure, self.failure):
+            if step < 0:
+                out.append(f"seed {seed}: trained {self.steps} steps")
+            elif FAILURES[kind] == "non-finite":
+                out.append(f"seed {seed}: diverged, non-finite parameters at step {step}")
+            else:
+                out.append(f"seed {seed}: diverged, parameters beyond the blow-up threshold at step {step}")
+        return out
+
+    def mode_stats(self, mixture, n_std: float = 3.0, *, min_count: int = 1):
+        """:func:`gamedyn.metrics.mode_stats` of every snapshot: a ``ModeStats`` whose
+        fields have leading axes (S, R) (``.modes``, ``.high_quality``, ``.kl``)."""
+        from .. import metrics
+
+        return metrics.mode_stats(self.samples, mixture, n_std, min_count=min_count)
+
+
+# -- checks ------------------------------------------------------------------------------
+def _seed_array(seeds) -> np.ndarray:
+    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
+        check_int("seeds", seeds, minimum=1)
+        return np.arange(int(seeds), dtype=np.uint32)
+    arr = np.asarray(seeds)
+    if arr.ndim != 1 or arr.size == 0 or not np.issubdtype(arr.dtype, np.integer) or np.any(arr < 0):
+        raise ValueError(
+            f"seeds={_describe(seeds)} is not accepted; expected a number of seeds >= 1 or a "
+            "1-D sequence of distinct integers >= 0"
+        )
+    if len(set(arr.tolist())) != arr.size:
+        raise ValueError(f"seeds={_describe(seeds)} is not accepted; the seeds must be distinct")
+    return arr.astype(np.uint32)
+
+
+def _fingerprint(game, rule, n_eval, snapshot_every, dtype, blowup) -> str:
+    text = "|".join(
+        [repr(game.with_batch(None)), repr(rule), str(n_eval), str(snapshot_every), str(dtype), repr(float(blowup))]
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+# -- the compiled part -------------------------------------------------------------------
+def _finite_size(x, y):
+    finite = jnp.all(jnp.isfinite(x)) & jnp.all(jnp.isfinite(y))
+    size = jnp.maximum(jnp.max(jnp.abs(x)), jnp.max(jnp.abs(y)))
+    return finite, size
+
+
+def _snapshot(game, eval_game, latent, state, failed):
+    """Generator samples on the fixed latents, and the diagnostics on the fixed evaluation
+    minibatch (losses, field norms, mean critic outputs); NaN once the seed has failed."""
+    x, y = state.x, state.y
+
+    def loss_of_x(u):
+        parts = eval_game.evaluate(u, y)
+        return eval_game.losses(u, y)[0], parts
+
+    def loss_of_y(v):
+        return eval_game.losses(x, v)[1]
+
+    (loss_x, parts), grad_x = jax.value_and_grad(loss_of_x, has_aux=True)(x)
+    loss_y, grad_y = jax.value_and_grad(loss_of_y)(y)
+    values = (
+        loss_x,
+        loss_y,
+        jnp.linalg.norm(grad_x),
+        jnp.linalg.norm(grad_y),
+        jnp.mean(parts["d_real"]),
+        jnp.mean(parts["d_fake"]),
+    )
+    samples = game.generate(x, latent)
+    return jnp.where(failed, jnp.nan, samples), tuple(jnp.where(failed, jnp.nan, v) for v in values)
+
+
+@partial(jax.jit, static_argnames=("n_rows", "every", "n_eval"))
+def _run_chunk(game, rule, carry, keys, t0, blowup, *, n_rows, every, n_eval):
+    """From global step ``t0``: ``n_rows`` times (snapshot, then ``every`` steps), then a
+    last snapshot; every seed at once (``vmap`` over the leading axis of ``carry`` and
+    ``keys``). The last row's steps are skipped by a ``cond``, so that the snapshot and the
+    step each appear once in the compiled program (compiling dominates short runs)."""
+
+    def one_seed(carry, key):
+        step_key = jax.random.fold_in(key, _STEPS)
+        eval_key = jax.random.fold_in(key, _EVAL)
+        latent = game.sample_latent(jax.random.fold_in(eval_key, 0), n_eval)
+        eval_game = game.with_key(jax.random.fold_in(eval_key, 1))
+
+        def one_step(carry, t):
+            state, fail_step, fail_kind = carry
+            new = rule.step(game.with_key(jax.random.fold_in(step_key, t)), state)
+            finite, size = _finite_size(new.x, new.y)
+            bad = ~finite | (size > blowup)
+            alive = fail_step < 0
+            newly = bad & alive
+            fail_step = jnp.where(newly, t + 1, fail_step)
+            fail_kind = jnp.where(newly, jnp.where(finite, 2, 1), fail_kind)
+            ok = alive & ~bad
+            state = jax.tree.map(lambda n, o: jnp.where(ok, n, o), new, state)
+            return (state, fail_step, fail_kind), None
+
+        def row(carry, r):
+            state, fail_step, _ = carry
+            record = _snapshot(game, eval_game, latent, state, fail_step >= 0)
+
+            def advance(carry):
+                start = t0 + r * every
+                return lax.scan(one_step, carry, start + jnp.arange(every, dtype=jnp.int32))[0]
+
+            carry = lax.cond(r < n_rows, advance, lambda c: c, carry)
+            return carry, record
+
+        return lax.scan(row, carry, jnp.arange(n_rows + 1, dtype=jnp.int32))
+
+    return jax.vmap(one_seed)(carry, keys)
+
+
+@partial(jax.jit, static_argnames=())
+def _initial(game, rule, keys):
+    def one(key):
+        x, y = game.init(jax.random.fold_in(key, _INIT))
+        return rule.init(x, y)
+
+    return jax.vmap(one)(keys)
+
+
+# -- the driver --------------------------------------------------------------------------
+def train(
+    game: GaussianMixture,
+    rule: Rule,
+    steps: int,
+    *,
+    seeds=16,
+    snapshot_every: int | None = None,
+    n_eval: int = 2500,
+    dtype="float32",
+    blowup: float = 1e6,
+    checkpoint=None,
+    checkpoint_every: int | None = None,
+    start: TrainResult | None = None,
+) -> TrainResult:
+    """Train ``game`` (a :class:`~gamedyn.games.GaussianMixture`) with ``rule`` (any
+    :mod:`gamedyn.optim` rule) for ``steps`` steps, for every seed at once.
+
+    Each step draws a fresh minibatch, ``game_t = game.with_key(k_t)``, and applies
+    ``state = rule.step(game_t, state)`` — so extragradient, optimistic, consensus and
+    unrolled steps evaluate the field on that step's minibatch. The loop is one ``jit`` of
+    ``lax.scan`` over steps, ``vmap``-ped over seeds.
+
+    Every ``snapshot_every`` steps (and at step 0) it records ``n_eval`` generator samples on
+    fixed latents and diagnostics on a fixed evaluation minibatch (see
+    :class:`TrainResult`). A seed whose players become non-finite or exceed ``blowup`` in
+    absolute value is stopped there and recorded as diverged; the other seeds go on.
+
+    ``dtype``: training precision (default float32: these are neural networks, nothing is
+    compared with a closed form); ``None`` keeps the game's. ``checkpoint``: a ``.npz`` path;
+    the run is saved there atomically every ``checkpoint_every`` steps (default: every
+    snapshot) and, if the file already holds an unfinished run of the same game, rule and
+    settings, continued from it (a finished one is returned as it is).
+
+    ``start``: a previous :class:`TrainResult` of the same seeds to continue from, for
+    ``steps`` more steps with this ``rule`` (e.g. the same rule with a smaller step size: a
+    step-size schedule in stages; the rule's state, such as Adam's moments, carries over, so
+    the rule must have the same structure). Minibatches continue from step ``start.steps``;
+    the result holds both stages' snapshots.
+
+    >>> import gamedyn as gd
+    >>> game = gd.games.GaussianMixture.ring(latent_dim=2, gen_hidden=(16,), disc_hidden=(16,),
+    ...                                      batch_size=32)
+    >>> result = gd.islands.train(game, gd.optim.gda(0.05), 20, seeds=4, snapshot_every=10,
+    ...                           n_eval=100)
+    >>> result.samples.shape, result.snapshot_steps.tolist(), result.diverged.tolist()
+    ((4, 3, 100, 2), [0, 10, 20], [False, False, False, False])
+    """
+    if not isinstance(game, GaussianMixture):
+        raise ValueError(
+            f"game={_describe(game)} is not accepted; expected a gd.games.GaussianMixture"
+        )
+    if not isinstance(rule, Rule):
+        raise ValueError(f"rule={_describe(rule)} is not accepted; expected a gd.optim rule")
+    check_int("steps", steps, minimum=1)
+    steps = int(steps)
+    every = steps if snapshot_every is None else snapshot_every
+    check_int("snapshot_every", every, minimum=1)
+    every = int(every)
+    if steps % every:
+        raise ValueError(
+            f"snapshot_every={every} is not accepted; expected a divisor of steps={steps}"
+        )
+    check_int("n_eval", n_eval, minimum=1)
+    check_positive("blowup", blowup)
+    chunk = every if checkpoint_every is None else checkpoint_every
+    check_int("checkpoint_every", chunk, minimum=1)
+    if chunk % every:
+        raise ValueError(
+            f"checkpoint_every={chunk} is not accepted; expected a multiple of "
+            f"snapshot_every={every}"
+        )
+    if checkpoint is None:
+        chunk = steps
+    seeds = _seed_array(seeds)
+    if dtype is not None:
+        dtype = jnp.dtype(dtype)
+        if not jnp.issubdtype(dtype, jnp.floating):
+            raise ValueError(f"dtype={dtype!r} is not accepted; expected a floating dtype")
+        game = game.astype(dtype)
+    game = game.with_batch(None)
+    fingerprint = _fingerprint(game, rule, n_eval, every, dtype, blowup)
+    if start is not None:
+        if not isinstance(start, TrainResult):
+            raise ValueError(f"start={_describe(start)} is not accepted; expected a TrainResult")
+        if not np.array_equal(start.seeds, seeds):
+            raise ValueError(
+                f"start holds seeds {start.seeds.tolist()}; this run has seeds {seeds.tolist()}"
+            )
+        fingerprint = hashlib.sha256(
+            f"{fingerprint}|after|{start.fingerprint}|{start.steps}".encode()
+        ).hexdigest()[:32]
+    offset = 0 if start is None else int(start.steps)
+    total = offset + steps
+
+    keys = jax.vmap(jax.random.PRNGKey)(jnp.asarray(seeds))
+    state0 = _initial(game, rule, keys)
+    result = start
+    if start is not None:
+        leaves = jax.tree.leaves(start.final_state)
+        expected = jax.tree.leaves(state0)
+        if len(leaves) != len(expected) or any(
+            np.shape(a) != np.shape(b) for a, b in zip(leaves, expected)
+        ):
+            raise ValueError(
+                f"start's final state does not fit rule={_describe(rule)} (another rule or "
+                "base, or another game); continue with a rule of the same structure"
+            )
+        state = jax.tree.unflatten(
+            jax.tree.structure(state0),
+            [jnp.asarray(a, b.dtype) for a, b in zip(leaves, expected)],
+        )
+        result = dataclasses.replace(start, final_state=state)
+    if checkpoint is not None and Path(checkpoint).exists():
+        saved = load_result(checkpoint, template=state0)
+        if saved.fingerprint != fingerprint or not np.array_equal(saved.seeds, seeds):
+            raise ValueError(
+                f"checkpoint={str(checkpoint)!r} holds a run of another game, rule, seeds or "
+                "settings; delete it or pass another path"
+            )
+        if saved.steps > total:
+            raise ValueError(
+                f"checkpoint={str(checkpoint)!r} holds {saved.steps} steps, more than "
+                f"{total}"
+            )
+        if saved.steps == total:
+            return saved
+        result = saved
+
+    n_seeds = seeds.size
+    if result is None:
+        carry = (state0, jnp.full(n_seeds, -1, jnp.int32), jnp.zeros(n_seeds, jnp.int32))
+        done, rows, taken = 0, None, np.zeros(0, np.int64)
+    else:
+        carry = (
+            result.final_state,
+            jnp.asarray(result.step_of_failure, jnp.int32),
+            jnp.asarray(result.failure, jnp.int32),
+        )
+        done = result.steps
+        rows = (result.samples, *(getattr(result, name) for name in _DIAGNOSTICS))
+        taken = np.asarray(result.snapshot_steps)
+
+    blowup = jnp.asarray(blowup, game.centers.dtype)
+    while done < total:
+        length = min(chunk, total - done)
+        carry, (samples, diag) = _run_chunk(
+            game, rule, carry, keys, jnp.asarray(done, jnp.int32), blowup,
+            n_rows=length // every, every=every, n_eval=int(n_eval),
+        )
+        new = (np.asarray(samples), *(np.asarray(v) for v in diag))
+        at = done + every * np.arange(length // every + 1)
+        if rows is None:
+            rows, taken = new, at
+        else:  # a chunk's first snapshot is the previous chunk's last one: keep it once
+            rows = tuple(np.concatenate([a, b[:, 1:]], axis=1) for a, b in zip(rows, new))
+            taken = np.concatenate([taken, at[1:]])
+        done += length
+        result = TrainResult(
+            seeds=seeds,
+            steps=done,
+            snapshot_steps=taken,
+            samples=rows[0],
+            **{name: value for name, value in zip(_DIAGNOSTICS, rows[1:])},
+            step_of_failure=np.asarray(carry[1]),
+            failure=np.asarray(carry[2]),
+            final_state=jax.tree.map(np.asarray, carry[0]),
+            fingerprint=fingerprint,
+        )
+        if checkpoint is not None:
+            save_result(result, checkpoint)
+    return result
+
+
+# -- saving ------------------------------------------------------------------------------
+_ARRAYS = ("seeds", "snapshot_steps", "samples", *_DIAGNOSTICS, "step_of_failure", "failure")
+
+
+def save_result(result: TrainResult, path) -> Path:
+    """Write ``result`` to ``path`` (``.npz``) atomically: a temporary file in the same
+    folder, then a rename, so an interrupted write never leaves a broken checkpoint."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {name: np.asarray(getattr(result, name)) for name in _ARRAYS}
+    arrays["steps"] = np.asarray(result.steps)
+    arrays["fingerprint"] = np.asarray(result.fingerprint)
+    leaves = jax.tree.leaves(result.final_state)
+    arrays["n_state"] = np.asarray(len(leaves))
+    for i, leaf in enumerate(leaves):
+        arrays[f"state_{i}"] = np.asarray(leaf)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(handle, **arrays)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def load_result(path, *, template=None) -> TrainResult:
+    """Read a :class:`TrainResult` written by :func:`save_result`. With ``template`` (a
+    rule state of the same structure, e.g. the initial state) the final state is rebuilt
+    as that structure; otherwise it is the list of its leaves."""
+    with np.load(Path(path), allow_pickle=False) as data:
+        leaves = [data[f"state_{i}"] for i in range(int(data["n_state"]))]
+        fields = {name: data[name] for name in _ARRAYS}
+        steps, fingerprint = int(data["steps"]), str(data["fingerprint"])
+    state = leaves
+    if template is not None:
+        structure = jax.tree.structure(template)
+        if structure.num_leaves != len(leaves):
+            raise ValueError(
+                f"path={str(path)!r} holds a state with {len(leaves)} leaves; the template has "
+                f"{structure.num_leaves}"
+            )
+        state = jax.tree.unflatten(structure, [jnp.asarray(v) for v in leaves])
+    return TrainResult(steps=steps, fingerprint=fingerprint, final_state=state, **fields)
