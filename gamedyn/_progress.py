@@ -17,12 +17,13 @@ class Progress:
     """
 
     def __init__(self, total: int, *, enabled=None, label: str = "phase diagram",
-                 delay: float = 1.0, every: float = 5.0, stream=None):
+                 unit: str = "cells", delay: float = 1.0, every: float = 5.0, stream=None):
         self.total = max(int(total), 1)
         self.stream = sys.stderr if stream is None else stream
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.enabled = self.tty if enabled is None else bool(enabled)
         self.label = label
+        self.unit = unit
         self.delay = delay
         self.every = every
         self.done = 0
@@ -51,7 +52,7 @@ class Progress:
         left = (self.total - self.done) / speed if speed > 0 else float("inf")
         text = (
             f"{self.label} {100 * frac:3.0f}% |{bar:<{width}}| {_count(self.done)}/"
-            f"{_count(self.total)} cells, {_count(speed)} cells/s, {left:.0f} s left"
+            f"{_count(self.total)} {self.unit}, {_count(speed)} {self.unit}/s, {left:.0f} s left"
         )
         end = "" if self.tty and self.done < self.total else "\n"
         self.stream.write(("\r" if self.tty else "") + text + end)

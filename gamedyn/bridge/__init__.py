@@ -2,88 +2,55 @@
 
 ``GameOptimizer(rule, x_params, y_params)`` runs any rule of :mod:`gamedyn.optim` through a
 PyTorch backend (``TorchOps`` / ``TorchOracle``), so the optimizer a toy analysis predicts
-for is literally the one that trains the network.
+for is literally the one that trains the network. Around it: DCGAN-family models, the toy
+layer's losses and regularisers, offline data sets with known modes and their mode
+classifier, training with checkpoints (``train`` / ``gamedyn train``), the top-k spectrum of
+the real game's Jacobian, and ``bridge_check`` (prediction against observation).
+
+Names load on first use, so ``import gamedyn.bridge`` (and the ``gamedyn`` command) do not
+import PyTorch until something here is used.
 """
 
-from ._augment import AUGMENT_POLICIES, AugmentDraw, apply_augment, diff_augment, draw_augment
-from ._backend import TORCH_OPS, TorchOps, TorchOracle
-from ._losses import (
-    EMA,
-    LOSSES,
-    REGULARIZERS,
-    Adversarial,
-    GANLosses,
-    HistoricalAverage,
-    adversarial_perturbation,
-    discriminator_loss,
-    feature_matching_loss,
-    gan_losses,
-    generator_loss,
-    gradient_penalty,
-    input_gradient_penalty,
-    r1_penalty,
-    r2_penalty,
-)
-from ._models import (
-    ARCHITECTURES,
-    IMAGE_SIZES,
-    NORMS,
-    Discriminator,
-    Generator,
-    MinibatchDiscrimination,
-    MinibatchStdDev,
-    SelfAttention,
-    attention_sides,
-    count_parameters,
-    freeze_spectral_norm,
-    make_models,
-    power_iteration,
-)
-from ._optimizer import GameOptimizer, clip_projection
-from ._spectrum import PathAngle, TopSpectrum, game_jacobian_operator, path_angle, top_eigenvalues
+import importlib
 
-__all__ = [
-    "make_models",
-    "Generator",
-    "Discriminator",
-    "SelfAttention",
-    "MinibatchStdDev",
-    "MinibatchDiscrimination",
-    "count_parameters",
-    "freeze_spectral_norm",
-    "power_iteration",
-    "attention_sides",
-    "ARCHITECTURES",
-    "IMAGE_SIZES",
-    "NORMS",
-    "gan_losses",
-    "GANLosses",
-    "discriminator_loss",
-    "generator_loss",
-    "feature_matching_loss",
-    "input_gradient_penalty",
-    "r1_penalty",
-    "r2_penalty",
-    "gradient_penalty",
-    "Adversarial",
-    "adversarial_perturbation",
-    "HistoricalAverage",
-    "EMA",
-    "LOSSES",
-    "REGULARIZERS",
-    "diff_augment",
-    "draw_augment",
-    "apply_augment",
-    "AugmentDraw",
-    "AUGMENT_POLICIES",
-    "GameOptimizer",
-    "clip_projection",
-    "TorchOps",
-    "TorchOracle",
-    "TORCH_OPS",
-    "game_jacobian_operator",
-    "top_eigenvalues",
-    "TopSpectrum",
-    "path_angle",
-    "PathAngle",
-]
+_EXPORTS = {
+    "_augment": ["AUGMENT_POLICIES", "AugmentDraw", "apply_augment", "diff_augment", "draw_augment"],
+    "_backend": ["TORCH_OPS", "TorchOps", "TorchOracle"],
+    "_losses": [
+        "EMA", "LOSSES", "REGULARIZERS", "Adversarial", "GANLosses", "HistoricalAverage",
+        "adversarial_perturbation", "discriminator_loss", "feature_matching_loss", "gan_losses",
+        "generator_loss", "gradient_penalty", "input_gradient_penalty", "r1_penalty", "r2_penalty",
+    ],
+    "_models": [
+        "ARCHITECTURES", "IMAGE_SIZES", "NORMS", "Discriminator", "Generator",
+        "MinibatchDiscrimination", "MinibatchStdDev", "SelfAttention", "attention_sides",
+        "count_parameters", "freeze_spectral_norm", "make_models", "power_iteration",
+    ],
+    "_optimizer": ["GameOptimizer", "clip_projection"],
+    "_spectrum": ["PathAngle", "TopSpectrum", "game_jacobian_operator", "path_angle", "top_eigenvalues"],
+    "_config": ["TrainConfig"],
+    "_train": ["TrainResult", "train", "build_rule", "resolve_device"],
+    "_check": ["bridge_check", "CheckPair", "SIZES"],
+    "_sweep": ["sweep", "sweep_cells", "SWEEP_BACKENDS"],
+    "_data": [
+        "DATASETS", "ImageDataset", "TensorImages", "StackedDigits", "ImageIslands", "mnist_digits",
+        "stacked_digits", "image_islands", "load_images", "load_data",
+    ],
+    "_classifier": ["ModeClassifier", "ModeCNN", "ClassifierAccuracyError", "mode_classifier", "cache_dir"],
+    "_evaluate": ["SampleEvaluation", "evaluate_samples", "expected_modes_captured", "expected_kl"],
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name):
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'gamedyn.bridge' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

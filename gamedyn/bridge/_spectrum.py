@@ -79,9 +79,12 @@ class TopSpectrum(NamedTuple):
 
 
 def top_eigenvalues(losses, x_params, y_params, k: int = 10, *, which: str = "LM",
-                    tol: float = 1e-8, seed: int = 0, maxiter: int | None = None) -> TopSpectrum:
+                    tol: float = 1e-8, seed: int = 0, maxiter: int | None = None,
+                    ncv: int | None = None) -> TopSpectrum:
     """The ``k`` eigenvalues of the game Jacobian largest by ``which`` (ARPACK's ``"LM"``
     magnitude, ``"LR"`` real part, ``"LI"`` imaginary part), sorted by decreasing modulus.
+    ``tol``, ``maxiter`` (restarts) and ``ncv`` (Krylov basis size) go to ARPACK; eigenvalues
+    that have not converged within ``maxiter`` are left out (fewer than ``k`` come back).
 
     >>> import torch, gamedyn as gd
     >>> x = torch.tensor([0.0, 0.0], dtype=torch.float64, requires_grad=True)
@@ -99,16 +102,18 @@ def top_eigenvalues(losses, x_params, y_params, k: int = 10, *, which: str = "LM
         raise ValueError(f"k={k!r} is not accepted; expected 1 <= k <= n - 2 = {n - 2} (ARPACK)")
     start = np.random.default_rng(seed).normal(size=n)
     try:
-        values = eigs(operator, k=k, which=which, tol=tol, v0=start, maxiter=maxiter,
+        values = eigs(operator, k=k, which=which, tol=tol, v0=start, maxiter=maxiter, ncv=ncv,
                       return_eigenvectors=False)
     except ArpackNoConvergence as err:
         values = err.eigenvalues
+    values = np.asarray(values, dtype=complex)
     order = np.lexsort((-values.imag, -np.abs(values)))
     values = values[order]
     real = np.abs(values.real)
     with np.errstate(divide="ignore", invalid="ignore"):
         rotation = np.where(real > 0, np.abs(values.imag) / real, np.inf)
-    return TopSpectrum(values, rotation, float(values.real.max()), n, which)
+    max_real = float(values.real.max()) if values.size else float("nan")
+    return TopSpectrum(values, rotation, max_real, n, which)
 
 
 class PathAngle(NamedTuple):

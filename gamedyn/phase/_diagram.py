@@ -23,7 +23,7 @@ from ..analysis._spectra import RATE_TOL
 from ..games import Game
 from ..optim import Rule
 from ._cells import METHODS, cell_outputs, describe_path
-from ._progress import Progress
+from .._progress import Progress
 from ._store import PartStore, read_netcdf, write_netcdf
 
 __all__ = ["phase_diagram", "away_from_boundary", "agreement", "AWAY_MARGIN", "BACKENDS"]

@@ -5,7 +5,6 @@
 3. The growth rate of simulated trajectories is ``log spectral_radius``.
 """
 
-import jax.numpy as jnp
 import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st

@@ -287,6 +287,7 @@ def test_stale_chunks_of_another_sweep_are_discarded_with_a_warning(tmp_path):
 
 
 # -- Ray -------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_ray_backend_gives_the_same_dataset():
     ray = pytest.importorskip("ray", reason="Ray is an optional extra (pip install 'gamedyn[ray]')")
     with warnings.catch_warnings():

@@ -1,0 +1,301 @@
+"""``bridge_check``: do the oscillation and mode collapse the toy layer predicts show up
+when the same update rules train real convolutional GANs?
+
+Two pairs of trainings, each pair differing in one thing the toy theory has an opinion on:
+
+* **oscillation** — alternating GDA without regularisation (Dirac GAN: update-map
+  eigenvalues on the unit circle, the iterates cycle) against the same rule with R1
+  (eigenvalues inside the unit circle, they converge; Mescheder et al. 2018). Observed: the
+  amplitude and period of the oscillation of ``D(real) - D(fake)`` and of the generator's
+  distance to its running average, and the rotation / real parts of the top eigenvalues of
+  the trained game's Jacobian (Berard et al. 2020).
+* **mode collapse** — simultaneous GDA (bilinear / Dirac GAN: spectral radius above 1, a
+  growing rotation) against extragradient (below 1). Observed: modes captured, KL(mode
+  histogram || uniform), and mode hopping across evaluations.
+
+Each run is an ordinary :func:`gamedyn.bridge.train` run (resumable: a second call reuses the
+finished runs). The report (``report.md`` + figures) puts prediction, observation and
+agreement side by side; a disagreement is reported, not hidden.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .. import analysis, games, optim
+from .._checks import check_choice
+from ._config import TrainConfig
+from ._train import atomic_write, build_rule, train
+
+__all__ = ["SIZES", "bridge_check", "CheckPair"]
+
+#: Run sizes: ``smoke`` finishes in minutes on a 2-core CPU; ``full`` is the GPU run.
+SIZES = {
+    "smoke": dict(data="islands", n_data=2000, width=8, batch=32, steps=600, log_every=5,
+                  eval_every=200, eval_samples=1000, classifier_steps=100, sample_every=200,
+                  checkpoint_every=200, lr=5e-4, base="adam", spectrum_k=4),
+    "full": dict(data="stacked-digits", n_data=None, width=64, batch=64, steps=20_000, log_every=20,
+                 eval_every=2000, eval_samples=26_000, classifier_steps=None, sample_every=2000,
+                 checkpoint_every=1000, lr=2e-4, base="adam", spectrum_k=10),
+}
+
+
+@dataclasses.dataclass
+class CheckPair:
+    """One comparison: two runs, the toy layer's predictions, the observations, agreement."""
+
+    name: str
+    question: str
+    runs: dict
+    predicted: dict
+    observed: dict
+    agree: bool
+    reason: str
+
+
+def _toy_predictions(config: TrainConfig, gamma_r1: float) -> dict:
+    """Regimes and spectra of the same rules on the toy games (no base: the rule itself)."""
+    lr = config.lr if config.base == "none" else 0.1  # the toy step size for preconditioned runs
+    out = {}
+    dirac = games.DiracGAN(loss=config.loss if config.loss in games.LOSSES else "nonsaturating")
+    dirac_r1 = games.DiracGAN(loss=dirac.loss, reg="r1", gamma=gamma_r1)
+    for name, game, rule in [
+        ("alternating GDA", dirac, optim.gda(lr, alternating=True)),
+        ("alternating GDA + R1", dirac_r1, optim.gda(lr, alternating=True)),
+        ("simultaneous GDA", dirac, optim.gda(lr)),
+        ("extragradient", dirac, optim.extragradient(lr)),
+    ]:
+        rho = float(analysis.spectral_radius(game, rule))
+        jac = np.asarray(analysis.eigenvalues(game))
+        out[name] = {"game": repr(game), "lr": lr, "spectral_radius": rho,
+                     "regime": analysis.regime_name(analysis.regime_of_rho(rho, tol=1e-9)),
+                     "jacobian_eigenvalues": [[float(v.real), float(v.imag)] for v in jac]}
+    return out
+
+
+def _spectrum(out: Path, config: TrainConfig, k: int) -> dict:
+    """Top-k eigenvalues of the game Jacobian at the run's final checkpoint, on one batch."""
+    from ._data import load_data
+    from ._losses import gan_losses
+    from ._models import freeze_spectral_norm, make_models
+    from ._spectrum import top_eigenvalues
+
+    saved = torch.load(out / "checkpoint.pt", map_location="cpu", weights_only=False)
+    data = load_data(config.data, size=config.image_size, n=config.n_data, seed=config.seed)
+    G, D = make_models(config.arch, image_size=config.image_size, channels=data.shape[0],
+                       width=config.width, latent=config.latent, norm=config.norm,
+                       spectral_norm=config.spectral_norm, attention=config.attention,
+                       minibatch_std=config.minibatch_std, seed=config.seed)
+    G.load_state_dict(saved["G"])
+    D.load_state_dict(saved["D"])
+    G, D = G.double(), D.double()
+    freeze_spectral_norm(G)
+    freeze_spectral_norm(D)
+    gen = torch.Generator().manual_seed(config.seed + 3)
+    real = data.sample(min(32, len(data)), generator=gen)[0].double()
+    latent = G.sample_latent(real.shape[0], generator=gen)
+    closure = gan_losses(G, D, real, latent, loss=config.loss, reg=config.reg, gamma=config.gamma)
+    # a bounded ARPACK budget: the top eigenvalues of a GAN Jacobian converge slowly, and a
+    # relative accuracy of 1e-4 is plenty to read real parts and rotation
+    spec = top_eigenvalues(closure, G.parameters(), D.parameters(), k=k, tol=1e-4, maxiter=100,
+                           ncv=max(2 * k + 1, 20))
+    values = spec.eigenvalues
+    if values.size == 0:
+        return None
+    return {"n_parameters": spec.n,
+            "eigenvalues": [[float(v.real), float(v.imag)] for v in values],
+            "max_real": float(values.real.max()),
+            "max_abs_imag": float(np.abs(values.imag).max()),
+            "mean_rotation": float(np.mean(np.minimum(spec.rotation, 1e6)))}
+
+
+def _series(out: Path, key: str):
+    rows = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    return np.array([r["step"] for r in rows]), np.array([r[key] for r in rows], dtype=float)
+
+
+def _evaluations(out: Path):
+    path = out / "eval.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def _run(base: TrainConfig, out: Path, name: str, resume_ok: bool, progress: bool, **changes):
+    config = dataclasses.replace(base, out=str(out / name), **changes)
+    result_path = out / name / "result.json"
+    if resume_ok and result_path.exists():
+        saved = json.loads(result_path.read_text())
+        if saved["status"] in ("completed", "diverged", "early-stopped"):
+            return config, saved
+    resume = (out / name / "checkpoint.pt").exists()
+    result = train(config, resume=resume, progress=progress)
+    return config, result.to_json()
+
+
+def bridge_check(size: str = "smoke", *, out="runs/bridge-check", device: str = "auto",
+                 seed: int = 0, progress: bool = True, reuse: bool = True,
+                 **overrides) -> list[CheckPair]:
+    """Run the two comparisons at ``size`` (``"smoke"`` or ``"full"``), write
+    ``out/report.md``, ``out/report.json`` and figures, and return the pairs.
+
+    ``overrides`` replace entries of ``SIZES[size]`` (e.g. ``steps=``, ``width=``,
+    ``spectrum_k=``) for a custom-sized check.
+    """
+    check_choice("size", size, tuple(SIZES))
+    unknown = sorted(set(overrides) - set(SIZES[size]))
+    if unknown:
+        raise ValueError(f"bridge_check got unknown settings {unknown}; accepted: {sorted(SIZES[size])}")
+    from ..metrics import mode_hopping
+
+    settings = {**SIZES[size], **overrides}
+    spectrum_k = settings.pop("spectrum_k")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    gamma_r1 = 1.0
+    base = TrainConfig(out=str(out), device=device, seed=seed, loss="nonsaturating", **settings)
+    predicted = _toy_predictions(base, gamma_r1)
+
+    runs = {}
+    for name, changes in [
+        ("alt-gda", dict(rule="gda", alternating=True)),
+        ("alt-gda-r1", dict(rule="gda", alternating=True, reg="r1", gamma=gamma_r1)),
+        ("sim-gda", dict(rule="gda")),
+        ("extragradient", dict(rule="extragradient")),
+    ]:
+        config, result = _run(base, out, name, reuse, progress, **changes)
+        runs[name] = {"config": config, "result": result, "rule": repr(build_rule(config))}
+
+    pairs = []
+    # -- oscillation -------------------------------------------------------------------------
+    observed = {}
+    for name in ("alt-gda", "alt-gda-r1"):
+        run_out = out / name
+        result = runs[name]["result"]
+        spectrum = None
+        if result["status"] != "diverged" and (run_out / "checkpoint.pt").exists():
+            spectrum = _spectrum(run_out, runs[name]["config"], spectrum_k)
+        observed[name] = {"status": result["status"], "oscillation": result["oscillation"], "spectrum": spectrum}
+    amp = {n: observed[n]["oscillation"]["gap"]["amplitude"] for n in observed}
+    agree = amp["alt-gda"] > amp["alt-gda-r1"]
+    pairs.append(CheckPair(
+        name="oscillation",
+        question="Does R1 damp the oscillation that alternating GDA shows without it?",
+        runs={n: runs[n]["rule"] for n in ("alt-gda", "alt-gda-r1")},
+        predicted={"alt-gda": predicted["alternating GDA"], "alt-gda-r1": predicted["alternating GDA + R1"]},
+        observed=observed,
+        agree=bool(agree),
+        reason=(f"amplitude of D(real) - D(fake): {amp['alt-gda']:.4g} without R1 vs "
+                f"{amp['alt-gda-r1']:.4g} with R1; the toy predicts cycling vs convergence, so "
+                f"the unregularised run should oscillate more: {'yes' if agree else 'no'}"),
+    ))
+    # -- mode collapse -----------------------------------------------------------------------
+    observed = {}
+    for name in ("sim-gda", "extragradient"):
+        evals = _evaluations(out / name)
+        result = runs[name]["result"]
+        last = result.get("evaluation") or (evals[-1] if evals else None)
+        hop = None
+        if evals:
+            k = evals[-1]["n_modes"]
+            captured = np.array([_captured_mask(e, k) for e in evals])
+            if captured.ndim == 2 and captured.shape[1] == k and len(evals) >= 2:
+                h = mode_hopping(captured)
+                hop = {"hops": int(h.n_hops), "visited": int(h.visited), "max_held": int(h.max_held),
+                       "hopping": bool(h.hopping)}
+        observed[name] = {"status": result["status"], "diverged_at": result.get("diverged_at"),
+                          "modes": None if last is None else last["modes"],
+                          "kl": None if last is None else last["kl"],
+                          "n_modes": None if last is None else last["n_modes"], "hopping": hop,
+                          "modes_over_training": [(e["step"], e["modes"]) for e in evals]}
+    score = {n: _collapse_score(observed[n]) for n in observed}
+    agree = score["sim-gda"] >= score["extragradient"]
+    pairs.append(CheckPair(
+        name="mode collapse",
+        question="Does the rule the toy layer predicts to diverge (simultaneous GDA) lose more modes than the one it predicts to converge (extragradient)?",
+        runs={n: runs[n]["rule"] for n in ("sim-gda", "extragradient")},
+        predicted={"sim-gda": predicted["simultaneous GDA"], "extragradient": predicted["extragradient"]},
+        observed=observed,
+        agree=bool(agree),
+        reason=(f"collapse score (modes missed, then KL): simultaneous GDA {score['sim-gda']}, "
+                f"extragradient {score['extragradient']}; predicted worse for simultaneous GDA: "
+                f"{'yes' if agree else 'no'}"),
+    ))
+    _write_report(out, size, pairs, runs)
+    return pairs
+
+
+def _captured_mask(evaluation: dict, k: int):
+    counts = evaluation.get("counts")
+    return None if counts is None else np.asarray(counts) > 0
+
+
+def _collapse_score(observed: dict):
+    if observed["status"] == "diverged" or observed["modes"] is None:
+        return (math.inf, math.inf)
+    kl = observed["kl"] if observed["kl"] is not None else math.inf
+    return (observed["n_modes"] - observed["modes"], round(float(kl), 4))
+
+
+def _write_report(out: Path, size: str, pairs: list[CheckPair], runs: dict) -> None:
+    from ..plots import save_figure, use_style
+
+    use_style()
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    for name, color in (("alt-gda", "C1"), ("alt-gda-r1", "C0")):
+        steps, gap = _series(out / name, "gap")
+        axes[0].plot(steps, gap, color=color, label=name)
+    axes[0].set(title="oscillation: D(real) - D(fake)", xlabel="step", ylabel="gap")
+    axes[0].legend()
+    for name, color, marker in (("alt-gda", "C1", "o"), ("alt-gda-r1", "C0", "s")):
+        spec = pairs[0].observed[name]["spectrum"]
+        if spec:
+            values = np.array(spec["eigenvalues"])
+            axes[1].scatter(values[:, 0], values[:, 1], color=color, marker=marker, label=name)
+    axes[1].axvline(0, color="0.5", lw=0.8)
+    axes[1].set(title="top eigenvalues of the trained game's Jacobian", xlabel="Re", ylabel="Im")
+    axes[1].legend()
+    for name, color in (("sim-gda", "C3"), ("extragradient", "C2")):
+        series = pairs[1].observed[name]["modes_over_training"]
+        if series:
+            s, m = zip(*series)
+            axes[2].plot(s, m, "o-", color=color, label=name)
+    axes[2].set(title="modes captured during training", xlabel="step", ylabel="modes")
+    axes[2].legend()
+    fig.suptitle(f"bridge-check ({size}): prediction from the toy layer vs observation on a real GAN")
+    save_figure(fig, out / "bridge_check.png")
+    plt.close(fig)
+
+    lines = [f"# bridge-check ({size})", "",
+             "Prediction: the toy layer (Dirac GAN, same rule and step size). Observation: the same rule "
+             "training a real convolutional GAN with `gamedyn.bridge` (see each run's folder).", "",
+             "| comparison | run | rule | predicted (toy rho, regime) | observed | agree |",
+             "|---|---|---|---|---|---|"]
+    for pair in pairs:
+        for name, rule in pair.runs.items():
+            p = pair.predicted[name]
+            o = pair.observed[name]
+            if pair.name == "oscillation":
+                osc = o["oscillation"]["gap"]
+                period = "none" if osc["period_steps"] is None else f"{osc['period_steps']:.0f} steps"
+                spec = o["spectrum"]
+                spec_text = "" if not spec else (f"; top-{len(spec['eigenvalues'])} eigenvalues: max Re "
+                                                 f"{spec['max_real']:.3g}, max abs Im {spec['max_abs_imag']:.3g}")
+                seen = f"{o['status']}; gap amplitude {osc['amplitude']:.4g}, period {period}{spec_text}"
+            else:
+                hop = o["hopping"]
+                hop_text = "" if not hop else f"; {hop['hops']} mode hops, {hop['visited']} modes visited"
+                seen = f"{o['status']}; modes {o['modes']} of {o['n_modes']}, KL {o['kl'] if o['kl'] is None else round(o['kl'], 4)}{hop_text}"
+            lines.append(f"| {pair.name} | {name} | `{rule}` | {p['spectral_radius']:.4f}, {p['regime']} | {seen} | "
+                         f"{'yes' if pair.agree else 'no'} |")
+    lines += ["", *[f"* **{p.name}** — {p.question} {p.reason}." for p in pairs], "",
+              "![bridge-check](bridge_check.png)", ""]
+    atomic_write(out / "report.md", lambda tmp: Path(tmp).write_text("\n".join(lines)))
+    payload = [dataclasses.asdict(p) for p in pairs]
+    atomic_write(out / "report.json", lambda tmp: Path(tmp).write_text(json.dumps(payload, indent=2, default=str)))

@@ -1,0 +1,114 @@
+"""The configuration of a bridge training run, importable without PyTorch (the command
+line builds its flags from it)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from .._checks import check_choice, check_int, check_nonnegative, check_positive
+
+__all__ = ["TrainConfig", "EARLY_STOP", "ARCHITECTURES", "LOSSES", "REGULARIZERS", "RULE_NAMES"]
+
+# Kept equal to the torch modules' tuples by tests/bridge/test_train.py.
+ARCHITECTURES = ("dcgan", "resnet")
+LOSSES = ("saturating", "nonsaturating", "wasserstein", "wgan_gp", "least_squares", "hinge",
+          "relativistic", "relativistic_average")
+REGULARIZERS = (None, "r1", "r2", "gp", "instance_noise")
+RULE_NAMES = ("gda", "extragradient", "optimistic", "momentum", "consensus", "sga", "proximal", "unrolled")
+#: Evaluation metrics an early stop may watch, and whether smaller or larger is better.
+EARLY_STOP = {"kl": "min", "frechet": "min", "modes": "max", "recall": "max", "precision": "max",
+              "coverage": "max", "density": "max"}
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Everything a training run depends on (its JSON is ``config.json``).
+
+    The rule is named as in :mod:`gamedyn.optim` (``rule``, ``lr``, ``lr_y`` for TTUR,
+    ``alternating``, ``first``, ``k``, ``beta``, ``consensus_gamma``, ``lam``, ``lr_extra``,
+    ``unroll``) with a per-player base (``base``: ``"adam"`` with ``b1``, ``b2``,
+    ``"rmsprop"``, or ``"none"`` for plain gradient steps). The game is named as in the toy
+    layer: ``loss`` and ``reg`` with weight ``gamma``.
+    """
+
+    out: str = "runs/gan"
+    data: str = "stacked-digits"
+    image_size: int = 28
+    n_data: int | None = None
+    arch: str = "dcgan"
+    width: int = 64
+    latent: int | None = None
+    norm: str | None = None
+    spectral_norm: bool | None = None
+    attention: int | None = None
+    minibatch_std: bool = False
+    loss: str = "nonsaturating"
+    reg: str | None = None
+    gamma: float | None = None
+    augment: str | None = None
+    label_smoothing: float = 0.0
+    clip: float | None = None
+    rule: str = "gda"
+    lr: float = 2e-4
+    lr_y: float | None = None
+    alternating: bool = False
+    first: str = "y"
+    k: int = 1
+    beta: float = 0.0
+    consensus_gamma: float = 0.1
+    lam: float = 0.1
+    lr_extra: float | None = None
+    unroll: int = 5
+    base: str = "adam"
+    b1: float = 0.5
+    b2: float = 0.999
+    ema: float | None = None
+    steps: int = 1000
+    batch: int = 64
+    seed: int = 0
+    device: str = "auto"
+    log_every: int = 10
+    sample_every: int = 500
+    checkpoint_every: int = 500
+    eval_every: int = 0
+    eval_samples: int = 26_000
+    classifier_steps: int | None = None
+    early_stop: str | None = None
+    patience: int = 3
+    explode: float = 1e6
+
+    def __post_init__(self):
+        check_choice("arch", self.arch, ARCHITECTURES)
+        check_choice("loss", self.loss, LOSSES)
+        check_choice("reg", self.reg, REGULARIZERS)
+        check_choice("rule", self.rule, RULE_NAMES)
+        check_choice("base", self.base, ("adam", "rmsprop", "none"))
+        check_choice("first", self.first, ("x", "y"))
+        check_choice("early_stop", self.early_stop, (None, *EARLY_STOP))
+        check_choice("image_size", self.image_size, (28, 32))
+        for name in ("steps", "batch", "width", "log_every", "k", "patience"):
+            check_int(name, getattr(self, name), minimum=1)
+        for name in ("sample_every", "checkpoint_every", "eval_every", "unroll", "seed"):
+            check_int(name, getattr(self, name), minimum=0)
+        check_int("eval_samples", self.eval_samples, minimum=10)
+        if self.classifier_steps is not None:
+            check_int("classifier_steps", self.classifier_steps, minimum=10)
+        check_positive("lr", self.lr)
+        check_positive("explode", self.explode)
+        check_nonnegative("label_smoothing", self.label_smoothing)
+        for name in ("lr_y", "lr_extra", "clip", "ema"):
+            if getattr(self, name) is not None:
+                check_positive(name, getattr(self, name))
+        if self.ema is not None and not self.ema < 1:
+            raise ValueError(f"ema={self.ema!r} is not accepted; expected a decay in (0, 1)")
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> TrainConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown configuration keys {unknown}; expected a subset of {sorted(known)}")
+        return cls(**data)

@@ -1,0 +1,383 @@
+"""Training real GANs with the same update rules: configuration, loop, logs, checkpoints.
+
+``train(TrainConfig(...))`` trains a DCGAN-family pair on an offline data set with any
+``gamedyn.optim`` rule (through :class:`GameOptimizer`), and writes into ``config.out``:
+
+* ``config.json`` — the configuration (a resumed run must match it, bar ``steps``);
+* ``log.jsonl`` — one JSON object per logged step: both losses, ``D(real)``, ``D(fake)``
+  and their gap, the generator's distance to its running average, seconds;
+* ``eval.jsonl`` — one JSON object per evaluation (modes captured, KL, Fréchet distance,
+  precision / recall / density / coverage in the mode classifier's feature space);
+* ``tb/`` — the same scalars as TensorBoard events;
+* ``samples/step_XXXXXXX.png`` — sample grids at fixed latent codes;
+* ``checkpoint.pt`` — models, optimizer state (rule memory, Adam moments), EMA, counters;
+  written atomically every ``checkpoint_every`` steps, so an interrupted run resumes
+  (``resume=True``) from its last checkpoint and loses nothing written before it;
+* ``result.json`` — status (``completed``, ``diverged``, ``early-stopped``), the step of a
+  divergence, the final evaluation and the oscillation of the logged series.
+
+A NaN or exploding loss ends the run as a result — ``diverged at step k`` — keeping the last
+good checkpoint. Every random draw is seeded: the batch of step ``t`` and its latent codes
+depend only on ``(seed, t)``, so a resumed run continues the same sequence.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from .._progress import Progress
+from ..optim import RULES, adam, rmsprop
+from ._config import EARLY_STOP, TrainConfig
+from ._losses import EMA, gan_losses
+from ._models import freeze_spectral_norm, make_models, power_iteration
+from ._optimizer import GameOptimizer, clip_projection
+
+__all__ = ["TrainConfig", "TrainResult", "train", "build_rule", "resolve_device", "atomic_write"]
+
+STATUS = ("completed", "diverged", "early-stopped", "interrupted")
+
+
+@dataclasses.dataclass
+class TrainResult:
+    """How a run ended: ``status`` in ``completed | diverged | early-stopped | interrupted``,
+    ``steps`` done, ``diverged_at`` (the step whose losses were first non-finite or beyond
+    ``explode``), ``message``, the last evaluation and the oscillation of the logged series."""
+
+    status: str
+    steps: int
+    diverged_at: int | None
+    message: str
+    evaluation: dict | None
+    oscillation: dict
+    out: str
+    seconds: float
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def build_rule(config: TrainConfig):
+    """The :mod:`gamedyn.optim` rule a configuration names."""
+    lr = config.lr if config.lr_y is None else (config.lr, config.lr_y)
+    base = {"adam": adam(b1=config.b1, b2=config.b2), "rmsprop": rmsprop(), "none": None}[config.base]
+    name = config.rule
+    params: dict[str, Any] = {"lr": lr}
+    if name != "proximal":
+        params["base"] = base
+    elif base is not None:
+        raise ValueError("base is not accepted with rule='proximal'; use base='none'")
+    if name in ("gda", "momentum"):
+        params.update(alternating=config.alternating, first=config.first)
+    if name == "gda":
+        params["k"] = config.k
+    if name == "momentum":
+        params["beta"] = config.beta
+    if name == "consensus":
+        params["gamma"] = config.consensus_gamma
+    if name == "sga":
+        params["lam"] = config.lam
+    if name == "extragradient":
+        params["lr_extra"] = config.lr_extra
+    if name == "unrolled":
+        params["k"] = config.unroll
+    return RULES[name](**params)
+
+
+def resolve_device(name: str) -> torch.device:
+    """``"auto"`` is CUDA when present, else the CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ValueError(f"device={name!r} is not accepted; expected 'auto', 'cpu' or 'cuda[:N]'") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={name!r} is not accepted: no CUDA device is available here")
+    return device
+
+
+def atomic_write(path: Path, write) -> None:
+    """``write(tmp_path)`` then rename onto ``path``: readers never see a partial file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _write_json(path: Path, data) -> None:
+    atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(data, indent=2, default=_jsonable) + "\n"))
+
+
+def _jsonable(value):
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _finite_or_none(value):
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _truncate_jsonl(path: Path, last_step: int) -> None:
+    """Drop lines logged after the checkpoint a run resumes from (they will be redone)."""
+    if not path.exists():
+        return
+    kept = [line for line in path.read_text().splitlines() if line and json.loads(line)["step"] <= last_step]
+    atomic_write(path, lambda tmp: Path(tmp).write_text("".join(line + "\n" for line in kept)))
+
+
+def _save_grid(images: torch.Tensor, path: Path, columns: int = 8) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x = ((images.detach().float().cpu().clamp(-1, 1) + 1) / 2).numpy()
+    n, c, h, w = x.shape
+    rows = math.ceil(n / columns)
+    grid = np.ones((rows * (h + 2) + 2, columns * (w + 2) + 2, c), dtype=np.float32)
+    for i in range(n):
+        r, q = divmod(i, columns)
+        grid[2 + r * (h + 2): 2 + r * (h + 2) + h, 2 + q * (w + 2): 2 + q * (w + 2) + w] = x[i].transpose(1, 2, 0)
+    image = grid[..., 0] if c == 1 else grid
+    atomic_write(path, lambda tmp: plt.imsave(tmp, image, cmap="gray" if c == 1 else None, vmin=0, vmax=1, format="png"))
+
+
+class _Logger:
+    def __init__(self, out: Path, tensorboard: bool):
+        self.out = out
+        self.writer = None
+        if tensorboard:
+            try:
+                from torch.utils.tensorboard import SummaryWriter
+
+                self.writer = SummaryWriter(str(out / "tb"))
+            except ImportError:  # tensorboard is a dependency; tolerate a trimmed install
+                self.writer = None
+
+    def write(self, name: str, record: dict) -> None:
+        with open(self.out / name, "a") as handle:
+            handle.write(json.dumps(record, default=_jsonable) + "\n")
+            handle.flush()
+        if self.writer is not None:
+            prefix = name.split(".")[0]
+            for key, value in record.items():
+                if key != "step" and isinstance(value, (int, float)) and math.isfinite(value):
+                    self.writer.add_scalar(f"{prefix}/{key}", value, record["step"])
+
+    def close(self):
+        if self.writer is not None:
+            self.writer.close()
+
+
+def _flat_params(model) -> torch.Tensor:
+    return torch.cat([p.detach().reshape(-1) for p in model.parameters()])
+
+
+def train(config: TrainConfig, *, resume: bool = False, progress: bool = True,
+          tensorboard: bool = True, classifier=None, stop_after: int | None = None) -> TrainResult:
+    """Train a GAN as ``config`` says; see the module docstring for what is written.
+
+    ``resume=True`` continues from ``config.out/checkpoint.pt`` (the configuration must match,
+    except ``steps``). ``classifier`` overrides the data set's cached mode classifier (built
+    on first use with :func:`gamedyn.bridge.mode_classifier`). ``stop_after`` ends the call
+    after that many steps as if interrupted (for tests of resumption).
+    """
+    from ._classifier import mode_classifier
+    from ._data import load_data
+    from ._evaluate import evaluate_samples
+    from ..metrics import dominant_oscillation
+
+    if not isinstance(config, TrainConfig):
+        raise ValueError(f"config={config!r} is not accepted; expected a TrainConfig")
+    start_time = time.perf_counter()
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    config_path = out / "config.json"
+    if resume and config_path.exists():
+        saved = TrainConfig.from_json(json.loads(config_path.read_text()))
+        if dataclasses.replace(saved, steps=config.steps) != config:
+            raise ValueError(
+                f"resume=True but {config_path} describes another run; resume with the same "
+                "configuration (only steps may change) or choose a new out folder"
+            )
+    elif not resume and (out / "checkpoint.pt").exists():
+        raise ValueError(
+            f"out={config.out!r} already holds a run; pass resume=True (--resume) to continue "
+            "it, or choose a new folder"
+        )
+    _write_json(config_path, config.to_json())
+
+    device = resolve_device(config.device)
+    torch.manual_seed(config.seed)
+    data = load_data(config.data, size=config.image_size, n=config.n_data, seed=config.seed)
+    channels = data.shape[0]
+    G, D = make_models(config.arch, image_size=config.image_size, channels=channels,
+                       width=config.width, latent=config.latent, norm=config.norm,
+                       spectral_norm=config.spectral_norm, attention=config.attention,
+                       minibatch_std=config.minibatch_std, seed=config.seed)
+    G, D = G.to(device), D.to(device)
+    has_sn = freeze_spectral_norm(G) + freeze_spectral_norm(D) > 0
+    rule = build_rule(config)
+    project_y = None if config.clip is None else clip_projection(config.clip)
+    opt = GameOptimizer(rule, G.parameters(), D.parameters(), project_y=project_y)
+    ema = EMA(G, beta=config.ema) if config.ema is not None else None
+    fixed_latent = G.sample_latent(64, generator=torch.Generator().manual_seed(config.seed + 1)).to(device)
+
+    step, average, best, stale = 0, _flat_params(G), None, 0
+    history: dict[str, list] = {"gap": [], "g_distance": []}
+    checkpoint_path = out / "checkpoint.pt"
+    if resume and checkpoint_path.exists():
+        saved = torch.load(checkpoint_path, map_location=device, weights_only=False)
+        G.load_state_dict(saved["G"])
+        D.load_state_dict(saved["D"])
+        opt.load_state_dict(saved["optimizer"])
+        if ema is not None and saved.get("ema") is not None:
+            ema.load_state_dict(saved["ema"])
+        step, average = saved["step"], saved["average"].to(device)
+        best, stale, history = saved["best"], saved["stale"], saved["history"]
+        _truncate_jsonl(out / "log.jsonl", step)
+        _truncate_jsonl(out / "eval.jsonl", step)
+
+    def save_checkpoint():
+        state = {"G": G.state_dict(), "D": D.state_dict(), "optimizer": opt.state_dict(),
+                 "ema": None if ema is None else ema.state_dict(), "step": step,
+                 "average": average, "best": best, "stale": stale, "history": history,
+                 "config": config.to_json()}
+        atomic_write(checkpoint_path, lambda tmp: torch.save(state, tmp))
+
+    logger = _Logger(out, tensorboard)
+    clf = classifier
+
+    def evaluate():
+        nonlocal clf
+        if clf is None:
+            clf = mode_classifier(data, seed=config.seed, steps=config.classifier_steps, verbose=progress)
+        sampler_model = ema.model if ema is not None else G
+        gen = torch.Generator().manual_seed(config.seed + 2)
+
+        def sample(n):
+            z = sampler_model.sample_latent(n, generator=gen).to(device)
+            return sampler_model(z).float().cpu()
+
+        was_training = sampler_model.training
+        sampler_model.eval()
+        try:
+            result = evaluate_samples(clf, sample, real=data, n_samples=config.eval_samples, seed=config.seed)
+        finally:
+            sampler_model.train(was_training)
+        record = {"step": step, **{k: v for k, v in result.summary().items() if not isinstance(v, np.ndarray)},
+                  "counts": np.asarray(result.counts).tolist()}
+        logger.write("eval.jsonl", record)
+        return record
+
+    status, diverged_at, message, last_eval = "completed", None, "", None
+    pending: list[tuple[int, torch.Tensor]] = []
+    batches = data.batches(config.batch, seed=config.seed, start=step)
+    window_start = time.perf_counter()
+    target = config.steps if stop_after is None else min(config.steps, step + stop_after)
+    bar = Progress(config.steps, enabled=None if progress else False, label="training", unit="steps")
+    bar.done = step
+    while step < target:
+        real, _ = next(batches)
+        real = real.to(device, non_blocking=True)
+        gen = torch.Generator(device=device).manual_seed(config.seed * 1_000_003 + step)
+        latent = G.sample_latent(config.batch, generator=gen).to(device)
+        if has_sn:
+            power_iteration(D)  # one power iteration per update (Miyato et al. 2018, Alg. 1)
+            power_iteration(G)
+        closure = gan_losses(G, D, real, latent, loss=config.loss, reg=config.reg, gamma=config.gamma,
+                             augment=config.augment, label_smoothing=config.label_smoothing,
+                             generator=gen)
+        losses = opt.step(closure)
+        stats = closure.stats
+        pending.append((step + 1, torch.stack([losses[0], losses[1],
+                                               stats["d_real"].detach().mean(),
+                                               stats["d_fake"].detach().mean()])))
+        if ema is not None:
+            ema.update()
+        step += 1
+        bar.update(1)
+        if step % config.log_every == 0 or step == target:
+            values = torch.stack([v for _, v in pending]).double().cpu().numpy()
+            bad = ~np.isfinite(values[:, :2]).all(axis=1) | (np.abs(values[:, :2]) > config.explode).any(axis=1)
+            if bad.any():
+                diverged_at = pending[int(np.argmax(bad))][0]
+                status = "diverged"
+                message = (f"diverged at step {diverged_at}: losses "
+                           f"{values[int(np.argmax(bad)), :2].tolist()} (non-finite or beyond {config.explode:g})")
+                break
+            current = _flat_params(G)
+            average = average + (current - average) / min(step, 100)  # running average, window ~100
+            g_distance = float(torch.linalg.vector_norm(current - average))
+            loss_x, loss_y, d_real, d_fake = values[-1]
+            elapsed = time.perf_counter() - window_start
+            record = {"step": step, "loss_x": float(loss_x), "loss_y": float(loss_y),
+                      "d_real": float(d_real), "d_fake": float(d_fake), "gap": float(d_real - d_fake),
+                      "g_distance": g_distance, "seconds_per_step": elapsed / len(pending)}
+            history["gap"].append(float(d_real - d_fake))
+            history["g_distance"].append(g_distance)
+            logger.write("log.jsonl", record)
+            pending, window_start = [], time.perf_counter()
+        if config.sample_every and step % config.sample_every == 0:
+            with torch.no_grad():
+                G.eval()
+                _save_grid(G(fixed_latent), out / "samples" / f"step_{step:07d}.png")
+                G.train()
+        if config.eval_every and step % config.eval_every == 0 and step < config.steps:
+            last_eval = evaluate()
+            if config.early_stop is not None:
+                value = last_eval[config.early_stop]
+                better = best is None or (value < best if EARLY_STOP[config.early_stop] == "min" else value > best)
+                best, stale = (value, 0) if better else (best, stale + 1)
+                if stale >= config.patience:
+                    status = "early-stopped"
+                    message = (f"early-stopped at step {step}: {config.early_stop} did not improve "
+                               f"on {best:.4g} for {config.patience} evaluations")
+                    save_checkpoint()
+                    break
+        if config.checkpoint_every and step % config.checkpoint_every == 0:
+            save_checkpoint()
+    bar.close()
+
+    if status == "completed" and step < config.steps:
+        status, message = "interrupted", f"stopped after step {step} of {config.steps}; resume to continue"
+        save_checkpoint()
+    elif status == "completed":
+        save_checkpoint()
+        last_eval = evaluate()
+        message = f"completed {step} steps"
+    elif status == "diverged":
+        message += "; the last good checkpoint is kept" if checkpoint_path.exists() else ""
+    oscillation = {}
+    for name, series in history.items():
+        if len(series) < 4:  # too few logged points to speak of a period
+            oscillation[name] = {"period_steps": None, "amplitude": 0.0, "strength": 0.0}
+            continue
+        osc = dominant_oscillation(np.asarray(series, dtype=float), dt=config.log_every)
+        oscillation[name] = {"period_steps": _finite_or_none(osc.period), "amplitude": float(osc.amplitude),
+                             "strength": float(osc.strength)}
+    logger.close()
+    result = TrainResult(status, step, diverged_at, message, last_eval, oscillation, str(out),
+                         time.perf_counter() - start_time)
+    _write_json(out / "result.json", result.to_json())
+    return result

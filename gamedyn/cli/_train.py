@@ -1,0 +1,140 @@
+"""``gamedyn train``: train a real GAN with a gamedyn update rule (the bridge layer)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import typing
+
+HELP = "train a DCGAN-family GAN on an offline data set with any gamedyn update rule"
+
+EXAMPLES = """examples:
+  gamedyn train --data stacked-digits --loss nonsaturating --rule gda --alternating \\
+      --lr 2e-4 --steps 5000 --out runs/alt-gda
+  gamedyn train --data islands --loss hinge --reg r1 --gamma 1 --rule extragradient \\
+      --lr 1e-4 --steps 2000 --eval-every 500 --early-stop kl --out runs/eg-r1
+  gamedyn train --out runs/alt-gda --steps 10000 --resume      # continue a run
+
+A run writes config.json, log.jsonl, eval.jsonl, tb/ (TensorBoard), samples/*.png,
+checkpoint.pt (atomic, every --checkpoint-every steps) and result.json into --out. A NaN
+or exploding loss ends the run as "diverged at step k", keeping the last good checkpoint.
+"""
+
+# help text for each TrainConfig field
+FIELD_HELP = {
+    "out": "output folder of the run",
+    "data": "'stacked-digits' (1000 modes), 'islands' (10 image clusters), or a folder / .npz of images",
+    "image_size": "28 or 32",
+    "n_data": "images to generate for stacked digits / islands",
+    "arch": "'dcgan' or 'resnet' (SNGAN)",
+    "width": "network width (channels of the widest layer / 8)",
+    "latent": "latent dimension (default per architecture)",
+    "norm": "'batch', 'instance' or 'none' (default per architecture)",
+    "spectral_norm": "spectral norm in the discriminator",
+    "attention": "self-attention block at this resolution",
+    "minibatch_std": "minibatch standard deviation layer in D",
+    "loss": "saturating, nonsaturating, wasserstein, wgan_gp, least_squares, hinge, relativistic, ...",
+    "reg": "r1, r2, gp or instance_noise",
+    "gamma": "regularisation weight (noise std for instance_noise)",
+    "augment": "DiffAugment policy, e.g. 'color,translation,cutout'",
+    "label_smoothing": "one-sided label smoothing of the real target",
+    "clip": "WGAN weight clipping of D's parameters to [-clip, clip]",
+    "rule": "update rule: gda, extragradient, optimistic, momentum, consensus, sga, proximal, unrolled",
+    "lr": "step size (of the generator with --lr-y)",
+    "lr_y": "discriminator step size (TTUR)",
+    "alternating": "alternating updates (gda, momentum)",
+    "first": "which player moves first when alternating",
+    "k": "gda: steps of the first player per step of the other",
+    "beta": "momentum: heavy-ball beta (negative allowed)",
+    "consensus_gamma": "consensus: weight of J^T F",
+    "lam": "sga: adjustment weight",
+    "lr_extra": "extragradient: extrapolation step",
+    "unroll": "unrolled: look-ahead discriminator steps",
+    "base": "per-player base: adam, rmsprop or none",
+    "b1": "Adam beta1",
+    "b2": "Adam beta2",
+    "ema": "EMA decay of an averaged generator used for evaluation",
+    "steps": "training steps",
+    "batch": "batch size",
+    "seed": "seed of every random draw",
+    "device": "'auto' (CUDA when present), 'cpu' or 'cuda'",
+    "log_every": "log (and check for divergence) every this many steps",
+    "sample_every": "sample grid every this many steps (0: never)",
+    "checkpoint_every": "checkpoint every this many steps (0: only at the end)",
+    "eval_every": "evaluate modes / KL / FD / PR every this many steps (0: only at the end)",
+    "eval_samples": "generated samples per evaluation (26000: the Stacked-MNIST protocol)",
+    "classifier_steps": "training steps of the data set's mode classifier (default 500; cached)",
+    "early_stop": "stop when this evaluation metric stops improving: kl, frechet, modes, recall, ...",
+    "patience": "evaluations without improvement before an early stop",
+    "explode": "a |loss| beyond this counts as divergence",
+}
+
+
+def _parser_type(annotation):
+    """argparse type for a TrainConfig annotation like ``float | None``."""
+    members = typing.get_args(annotation) or (annotation,)
+    for kind in (float, int, str):
+        if kind in members:
+            return kind
+    return str
+
+
+def add_config_flags(parser, *, out_help: str | None = None) -> None:
+    """One flag per TrainConfig field (``--lr-y`` for ``lr_y``, ...)."""
+    from ..bridge._config import TrainConfig
+
+    hints = typing.get_type_hints(TrainConfig)
+    for field in dataclasses.fields(TrainConfig):
+        flag = "--" + field.name.replace("_", "-")
+        helptext = FIELD_HELP.get(field.name, "") + f" (default {field.default!r})"
+        if hints[field.name] is bool:
+            parser.add_argument(flag, dest=field.name, action="store_true", default=field.default, help=helptext)
+        elif field.name == "spectral_norm":
+            parser.add_argument(flag, dest=field.name, action="store_true", default=None, help=helptext)
+        else:
+            parser.add_argument(flag, dest=field.name, type=_parser_type(hints[field.name]),
+                                default=field.default,
+                                help=out_help if (field.name == "out" and out_help) else helptext)
+
+
+def config_from_args(args):
+    """The TrainConfig the flags describe (``--reg none`` means no regulariser)."""
+    from ..bridge._config import TrainConfig
+
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)}
+    if values["reg"] in ("none", ""):
+        values["reg"] = None
+    return TrainConfig(**values)
+
+
+def add_parser(sub) -> None:
+    parser = sub.add_parser(
+        "train", help=HELP, description=HELP + ".", epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_config_flags(parser)
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--json", action="store_true", help="print result.json at the end")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from ..bridge._train import train
+
+    config = config_from_args(args)
+    result = train(config, resume=args.resume, progress=not args.quiet)
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        print(f"{result.status}: {result.message}")
+        if result.evaluation:
+            ev = result.evaluation
+            print(f"modes {ev['modes']} of {ev['n_modes']}, KL {ev['kl']:.4f}, "
+                  f"Frechet {ev['frechet']:.4g}, precision {ev['precision']:.3f}, recall {ev['recall']:.3f}")
+        for name, osc in result.oscillation.items():
+            period = "none" if osc["period_steps"] is None else f"{osc['period_steps']:.0f} steps"
+            print(f"oscillation of {name}: period {period}, amplitude {osc['amplitude']:.4g}")
+        print(f"wrote {result.out}/")
+    return 0  # a diverged or early-stopped run is a result (see result.json), not an error

@@ -1,0 +1,106 @@
+"""bridge-check: the toy predictions it reports are the closed forms, the report holds both
+comparisons, and the smoke size runs end to end from the command line (slow)."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import gamedyn as gd
+
+# The same run sizes as test_train.py's TINY: seconds per run, every code path exercised.
+TINY = dict(n_data=400, width=4, batch=16, steps=12, log_every=2, eval_every=6, eval_samples=200,
+            classifier_steps=40, sample_every=6, checkpoint_every=6, spectrum_k=2)
+
+
+def _alternating_dirac_radius(a, gamma, h):
+    """Spectral radius of alternating GDA (y first) on the linearised Dirac GAN, written out:
+    F = J z with J = [[0, -a], [a, -gamma]] (Mescheder et al. 2018, Sec. 2-3)."""
+    step_y = np.array([[1.0, 0.0], [h * a, 1.0 - h * gamma]])  # y+ = y + h (a x - gamma y)
+    step_x = np.array([[1.0, -h * a], [0.0, 1.0]])               # x+ = x - h a y+
+    return max(abs(np.linalg.eigvals(step_x @ step_y)))
+
+
+@pytest.fixture(scope="module")
+def check(tmp_path_factory):
+    out = tmp_path_factory.mktemp("check")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("GAMEDYN_CACHE", str(out / "cache"))
+    try:
+        pairs = gd.bridge.bridge_check("smoke", out=out / "report", device="cpu", progress=False, **TINY)
+    finally:
+        mp.undo()
+    return out / "report", pairs
+
+
+def test_predictions_are_the_dirac_gan_closed_forms(check):
+    _, pairs = check
+    # Nonsaturating Dirac GAN at its equilibrium: J = [[0, -a], [a, 0]] with a = f'(0) = 1/2
+    # (Mescheder et al. 2018); the check uses the toy step size h = 0.1 a for Adam runs.
+    a, lr = 0.5, 0.1
+    h = lr * a
+    oscillation, collapse = pairs
+    # 1e-9: float64 eigenvalues of a 2x2 map with entries of order 1.
+    assert oscillation.predicted["alt-gda"]["spectral_radius"] == pytest.approx(1.0, abs=1e-9)
+    assert oscillation.predicted["alt-gda"]["regime"] == "cycling"
+    r1 = _alternating_dirac_radius(a, 1.0, lr)
+    assert oscillation.predicted["alt-gda-r1"]["spectral_radius"] == pytest.approx(r1, abs=1e-9)
+    assert r1 < 1 and oscillation.predicted["alt-gda-r1"]["regime"] == "converged"
+    # simultaneous GDA: eigenvalues 1 +- i h; extragradient: 1 - h^2 +- i h.
+    assert collapse.predicted["sim-gda"]["spectral_radius"] == pytest.approx(np.hypot(1, h), abs=1e-9)
+    assert collapse.predicted["sim-gda"]["regime"] == "diverged"
+    eg = np.sqrt((1 - h**2) ** 2 + h**2)
+    assert collapse.predicted["extragradient"]["spectral_radius"] == pytest.approx(eg, abs=1e-9)
+    assert collapse.predicted["extragradient"]["regime"] == "converged"
+
+
+def test_report_has_both_comparisons_with_observations(check):
+    out, pairs = check
+    assert [p.name for p in pairs] == ["oscillation", "mode collapse"]
+    table = [line for line in (out / "report.md").read_text().splitlines() if line.startswith("| ")]
+    runs = [line.split("|")[2].strip() for line in table[1:]]
+    assert runs == ["alt-gda", "alt-gda-r1", "sim-gda", "extragradient"]
+    saved = json.loads((out / "report.json").read_text())
+    for name in ("alt-gda", "alt-gda-r1"):
+        observed = saved[0]["observed"][name]
+        assert observed["oscillation"]["gap"]["amplitude"] >= 0
+        spectrum = observed["spectrum"]
+        if spectrum is not None:  # ARPACK may return fewer than k within its bounded budget
+            assert len(spectrum["eigenvalues"]) <= TINY["spectrum_k"]
+    for name in ("sim-gda", "extragradient"):
+        observed = saved[1]["observed"][name]
+        assert 0 <= observed["modes"] <= observed["n_modes"] == 10
+        assert observed["kl"] >= 0
+    assert (out / "bridge_check.png").stat().st_size > 0
+    for name in runs:
+        assert json.loads((out / name / "result.json").read_text())["steps"] == TINY["steps"]
+
+
+def test_a_repeated_check_reuses_finished_runs(check):
+    out, _ = check
+    before = {p: (out / p / "result.json").stat().st_mtime_ns for p in ("alt-gda", "sim-gda")}
+    gd.bridge.bridge_check("smoke", out=out, device="cpu", progress=False, **TINY)
+    assert before == {p: (out / p / "result.json").stat().st_mtime_ns for p in before}
+
+
+def test_unknown_settings_are_named():
+    with pytest.raises(ValueError, match="unknown settings \\['stepz'\\]"):
+        gd.bridge.bridge_check("smoke", stepz=3)
+    with pytest.raises(ValueError, match="size"):
+        gd.bridge.bridge_check("medium")
+
+
+@pytest.mark.slow
+def test_gamedyn_bridge_check_smoke_end_to_end(tmp_path):
+    """The README's `gamedyn bridge-check --size smoke` (minutes on 2 cores)."""
+    env = {"GAMEDYN_CACHE": str(tmp_path / "cache")}
+    import os
+
+    done = subprocess.run([sys.executable, "-m", "gamedyn", "bridge-check", "--size", "smoke", "--quiet",
+                           "--out", str(tmp_path / "report"), "--device", "cpu"],
+                          capture_output=True, text=True, env={**os.environ, **env}, timeout=3600)
+    assert done.returncode == 0, done.stderr
+    assert "oscillation:" in done.stdout and "mode collapse:" in done.stdout
+    assert (tmp_path / "report" / "report.md").exists()

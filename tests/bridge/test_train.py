@@ -1,0 +1,112 @@
+"""Bridge training: files written, divergence classified, resumption exact, CLI end to end."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+import gamedyn as gd
+from gamedyn.bridge import _config, _losses, _models
+from gamedyn.bridge._classifier import mode_classifier
+from gamedyn.bridge._data import load_data
+
+TINY = dict(data="islands", n_data=400, width=4, batch=16, log_every=5, sample_every=10,
+            checkpoint_every=10, eval_samples=200, classifier_steps=40, base="adam", lr=2e-3)
+
+
+@pytest.fixture(scope="module")
+def classifier(tmp_path_factory):
+    return mode_classifier(load_data("islands", n=400), steps=40,
+                           cache=tmp_path_factory.mktemp("cache"), verbose=False)
+
+
+def test_config_names_match_the_torch_modules():
+    assert _config.LOSSES == _losses.LOSSES
+    assert _config.REGULARIZERS == _losses.REGULARIZERS
+    assert _config.ARCHITECTURES == _models.ARCHITECTURES
+    assert _config.RULE_NAMES == tuple(gd.optim.RULES)
+
+
+def test_a_run_writes_its_logs_checkpoint_samples_and_result(tmp_path, classifier):
+    config = gd.bridge.TrainConfig(out=str(tmp_path / "run"), steps=20, rule="gda", alternating=True, **TINY)
+    result = gd.bridge.train(config, progress=False, classifier=classifier)
+    out = tmp_path / "run"
+    assert result.status == "completed" and result.steps == 20
+    log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log] == [5, 10, 15, 20]
+    assert {"loss_x", "loss_y", "d_real", "d_fake", "gap", "g_distance"} <= set(log[0])
+    evaluation = json.loads((out / "eval.jsonl").read_text().splitlines()[-1])
+    assert evaluation["n_modes"] == 10 and 0 <= evaluation["modes"] <= 10
+    assert sorted(p.name for p in (out / "samples").iterdir()) == ["step_0000010.png", "step_0000020.png"]
+    assert (out / "checkpoint.pt").exists() and any((out / "tb").iterdir())
+    saved = json.loads((out / "result.json").read_text())
+    assert saved["status"] == "completed" and saved["evaluation"]["modes"] == result.evaluation["modes"]
+    assert gd.bridge.TrainConfig.from_json(json.loads((out / "config.json").read_text())) == config
+
+
+def _final_params(out):
+    saved = torch.load(Path(out) / "checkpoint.pt", weights_only=False)
+    return torch.cat([v.reshape(-1).double() for v in saved["G"].values()])
+
+
+def test_an_interrupted_run_resumes_to_the_same_parameters(tmp_path, classifier):
+    straight = gd.bridge.TrainConfig(out=str(tmp_path / "straight"), steps=20, rule="extragradient", **TINY)
+    gd.bridge.train(straight, progress=False, classifier=classifier)
+    split = gd.bridge.TrainConfig(out=str(tmp_path / "split"), steps=20, rule="extragradient", **TINY)
+    first = gd.bridge.train(split, progress=False, classifier=classifier, stop_after=10)
+    assert first.status == "interrupted" and first.steps == 10
+    second = gd.bridge.train(split, resume=True, progress=False, classifier=classifier)
+    assert second.status == "completed" and second.steps == 20
+    # every draw depends on (seed, step) only, so the resumed run is the same computation
+    torch.testing.assert_close(_final_params(tmp_path / "split"), _final_params(tmp_path / "straight"), rtol=0, atol=0)
+    steps = [json.loads(line)["step"] for line in (tmp_path / "split" / "log.jsonl").read_text().splitlines()]
+    assert steps == [5, 10, 15, 20]  # nothing logged twice
+
+
+def test_divergence_is_a_result_with_its_step(tmp_path, classifier):
+    config = gd.bridge.TrainConfig(out=str(tmp_path / "boom"), steps=40, rule="gda",
+                                   **{**TINY, "lr": 1e4, "base": "none", "explode": 1e3})
+    result = gd.bridge.train(config, progress=False, classifier=classifier)
+    assert result.status == "diverged"
+    assert 1 <= result.diverged_at <= 40 and f"diverged at step {result.diverged_at}" in result.message
+    assert json.loads((tmp_path / "boom" / "result.json").read_text())["diverged_at"] == result.diverged_at
+
+
+def test_refuses_to_overwrite_a_run_and_checks_resumed_configs(tmp_path, classifier):
+    config = gd.bridge.TrainConfig(out=str(tmp_path / "r"), steps=10, **TINY)
+    gd.bridge.train(config, progress=False, classifier=classifier)
+    with pytest.raises(ValueError, match="already holds a run; pass resume=True"):
+        gd.bridge.train(config, progress=False, classifier=classifier)
+    other = gd.bridge.TrainConfig(out=str(tmp_path / "r"), steps=10, **{**TINY, "lr": 1e-3})
+    with pytest.raises(ValueError, match="describes another run"):
+        gd.bridge.train(other, resume=True, progress=False, classifier=classifier)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(rule="newton"), "rule='newton' is not accepted"),
+    (dict(loss="bce"), "loss='bce' is not accepted"),
+    (dict(image_size=64), "image_size=64 is not accepted"),
+    (dict(ema=1.5), "ema=1.5 is not accepted"),
+    (dict(steps=0), "steps=0 is not accepted"),
+])
+def test_bad_configurations_are_named(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        gd.bridge.TrainConfig(**kwargs)
+
+
+def test_gamedyn_train_end_to_end(tmp_path):
+    script = Path(sys.executable).with_name("gamedyn")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "gamedyn.cli"]
+    proc = subprocess.run(
+        [*command, "train", "--data", "islands", "--n-data", "400", "--width", "4", "--batch", "16",
+         "--steps", "10", "--log-every", "5", "--eval-samples", "200", "--classifier-steps", "40",
+         "--rule", "gda", "--alternating", "--lr", "1e-3", "--out", str(tmp_path / "cli"), "--json", "--quiet"],
+        capture_output=True, text=True, timeout=900, env={**__import__("os").environ, "GAMEDYN_CACHE": str(tmp_path / "cache")},
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout)
+    assert result["status"] == "completed" and result["steps"] == 10
+    assert result["evaluation"]["n_modes"] == 10
