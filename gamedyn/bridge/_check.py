@@ -33,7 +33,7 @@ from .._checks import check_choice
 from ._config import TrainConfig
 from ._train import atomic_write, build_rule, train
 
-__all__ = ["SIZES", "bridge_check", "CheckPair"]
+__all__ = ["SIZES", "bridge_check", "CheckPair", "run_spectrum"]
 
 #: Run sizes: ``smoke`` finishes in minutes on a 2-core CPU; ``full`` is the GPU run.
 SIZES = {
@@ -55,8 +55,30 @@ class CheckPair:
     runs: dict
     predicted: dict
     observed: dict
-    agree: bool
+    agree: bool | None
     reason: str
+
+    @property
+    def verdict(self) -> str:
+        """``"agrees"``, ``"disagrees"`` or ``"inconclusive"`` (a difference within noise)."""
+        return {True: "agrees", False: "disagrees", None: "inconclusive"}[self.agree]
+
+
+#: The oscillation comparison needs the amplitudes to differ by this factor either way;
+#: between ``1 / AMPLITUDE_RATIO`` and ``AMPLITUDE_RATIO`` it is inconclusive.
+AMPLITUDE_RATIO = 1.25
+#: KL differences below this many standard deviations of the sampling noise of two KL
+#: estimates are inconclusive (2 N KL ~ chi^2 with K - 1 degrees of freedom for N exact
+#: draws: sd = sqrt(2 (K - 1)) / (2 N) per estimate).
+KL_SIGMAS = 3.0
+
+
+def _compare(larger_expected: float, smaller_expected: float, ratio: float) -> bool | None:
+    if larger_expected >= ratio * smaller_expected:
+        return True
+    if smaller_expected >= ratio * larger_expected:
+        return False
+    return None
 
 
 def _toy_predictions(config: TrainConfig, gamma_r1: float) -> dict:
@@ -79,14 +101,32 @@ def _toy_predictions(config: TrainConfig, gamma_r1: float) -> dict:
     return out
 
 
-def _spectrum(out: Path, config: TrainConfig, k: int) -> dict:
-    """Top-k eigenvalues of the game Jacobian at the run's final checkpoint, on one batch."""
+def run_spectrum(run, k: int = 6, *, which: str = "LI", batch: int = 32, tol: float = 1e-4,
+                 maxiter: int = 100, seed: int | None = None) -> dict | None:
+    """Top-``k`` eigenvalues of the game Jacobian of a trained run, at its last checkpoint.
+
+    ``run`` is a :func:`gamedyn.bridge.train` output folder (its ``config.json`` and
+    ``checkpoint.pt`` rebuild the models, the data and the losses, in float64, with spectral
+    norms frozen). The Jacobian is that of the losses on one fixed batch of ``batch`` real
+    images and latents. ``which`` is ARPACK's selection: ``"LI"`` (largest imaginary part:
+    the rotational modes behind oscillation; the default), ``"LM"`` (largest modulus, often
+    the stiff, real discriminator directions) or ``"LR"``. The ARPACK budget is bounded
+    (``tol``, ``maxiter``): eigenvalues that did not converge are left out, and ``None``
+    comes back when none did. Returns a dict with ``eigenvalues`` (pairs ``[re, im]``),
+    ``max_real``, ``max_abs_imag``, ``mean_rotation`` (``|Im| / |Re|``, capped at 1e6) and
+    ``n_parameters``.
+    """
     from ._data import load_data
     from ._losses import gan_losses
     from ._models import freeze_spectral_norm, make_models
     from ._spectrum import top_eigenvalues
 
-    saved = torch.load(out / "checkpoint.pt", map_location="cpu", weights_only=False)
+    run = Path(run)
+    if not (run / "config.json").is_file() or not (run / "checkpoint.pt").is_file():
+        raise ValueError(f"run={str(run)!r} is not accepted; expected a training folder with "
+                         "config.json and checkpoint.pt (gamedyn train --out)")
+    config = TrainConfig.from_json(json.loads((run / "config.json").read_text()))
+    saved = torch.load(run / "checkpoint.pt", map_location="cpu", weights_only=False)
     data = load_data(config.data, size=config.image_size, n=config.n_data, seed=config.seed)
     G, D = make_models(config.arch, image_size=config.image_size, channels=data.shape[0],
                        width=config.width, latent=config.latent, norm=config.norm,
@@ -97,18 +137,16 @@ def _spectrum(out: Path, config: TrainConfig, k: int) -> dict:
     G, D = G.double(), D.double()
     freeze_spectral_norm(G)
     freeze_spectral_norm(D)
-    gen = torch.Generator().manual_seed(config.seed + 3)
-    real = data.sample(min(32, len(data)), generator=gen)[0].double()
+    gen = torch.Generator().manual_seed(config.seed + 3 if seed is None else seed)
+    real = data.sample(min(batch, len(data)), generator=gen)[0].double()
     latent = G.sample_latent(real.shape[0], generator=gen)
     closure = gan_losses(G, D, real, latent, loss=config.loss, reg=config.reg, gamma=config.gamma)
-    # a bounded ARPACK budget: the top eigenvalues of a GAN Jacobian converge slowly, and a
-    # relative accuracy of 1e-4 is plenty to read real parts and rotation
-    spec = top_eigenvalues(closure, G.parameters(), D.parameters(), k=k, tol=1e-4, maxiter=100,
-                           ncv=max(2 * k + 1, 20))
+    spec = top_eigenvalues(closure, G.parameters(), D.parameters(), k=k, which=which, tol=tol,
+                           maxiter=maxiter, ncv=max(2 * k + 1, 20))
     values = spec.eigenvalues
     if values.size == 0:
         return None
-    return {"n_parameters": spec.n,
+    return {"n_parameters": spec.n, "which": which,
             "eigenvalues": [[float(v.real), float(v.imag)] for v in values],
             "max_real": float(values.real.max()),
             "max_abs_imag": float(np.abs(values.imag).max()),
@@ -178,20 +216,28 @@ def bridge_check(size: str = "smoke", *, out="runs/bridge-check", device: str = 
         result = runs[name]["result"]
         spectrum = None
         if result["status"] != "diverged" and (run_out / "checkpoint.pt").exists():
-            spectrum = _spectrum(run_out, runs[name]["config"], spectrum_k)
+            spectrum = run_spectrum(run_out, spectrum_k, which="LI")
         observed[name] = {"status": result["status"], "oscillation": result["oscillation"], "spectrum": spectrum}
     amp = {n: observed[n]["oscillation"]["gap"]["amplitude"] for n in observed}
-    agree = amp["alt-gda"] > amp["alt-gda-r1"]
+    agree = _compare(amp["alt-gda"], amp["alt-gda-r1"], AMPLITUDE_RATIO)
+    rot = {n: (None if not observed[n]["spectrum"] else _rotation(observed[n]["spectrum"])) for n in observed}
+    spectrum_text = ""
+    if None not in rot.values():
+        spectrum_text = (f"; the trained game's most rotational eigenvalues (ARPACK 'LI') have "
+                         f"|Im| / |Re| = {rot['alt-gda']:.3g} without R1 vs {rot['alt-gda-r1']:.3g} with "
+                         f"R1 (more rotation without R1, as predicted: "
+                         f"{'yes' if rot['alt-gda'] > rot['alt-gda-r1'] else 'no'})")
     pairs.append(CheckPair(
         name="oscillation",
         question="Does R1 damp the oscillation that alternating GDA shows without it?",
         runs={n: runs[n]["rule"] for n in ("alt-gda", "alt-gda-r1")},
         predicted={"alt-gda": predicted["alternating GDA"], "alt-gda-r1": predicted["alternating GDA + R1"]},
         observed=observed,
-        agree=bool(agree),
+        agree=agree,
         reason=(f"amplitude of D(real) - D(fake): {amp['alt-gda']:.4g} without R1 vs "
                 f"{amp['alt-gda-r1']:.4g} with R1; the toy predicts cycling vs convergence, so "
-                f"the unregularised run should oscillate more: {'yes' if agree else 'no'}"),
+                f"the unregularised run should oscillate more (by a factor {AMPLITUDE_RATIO} at "
+                f"least to count): {_yes_no(agree)}{spectrum_text}"),
     ))
     # -- mode collapse -----------------------------------------------------------------------
     observed = {}
@@ -211,22 +257,54 @@ def bridge_check(size: str = "smoke", *, out="runs/bridge-check", device: str = 
                           "modes": None if last is None else last["modes"],
                           "kl": None if last is None else last["kl"],
                           "n_modes": None if last is None else last["n_modes"], "hopping": hop,
+                          "n_samples": None if last is None else last.get("n_finite", last.get("n_samples")),
                           "modes_over_training": [(e["step"], e["modes"]) for e in evals]}
     score = {n: _collapse_score(observed[n]) for n in observed}
-    agree = score["sim-gda"] >= score["extragradient"]
+    agree, noise = _collapse_agreement(score, observed)
     pairs.append(CheckPair(
         name="mode collapse",
         question="Does the rule the toy layer predicts to diverge (simultaneous GDA) lose more modes than the one it predicts to converge (extragradient)?",
         runs={n: runs[n]["rule"] for n in ("sim-gda", "extragradient")},
         predicted={"sim-gda": predicted["simultaneous GDA"], "extragradient": predicted["extragradient"]},
         observed=observed,
-        agree=bool(agree),
+        agree=agree,
         reason=(f"collapse score (modes missed, then KL): simultaneous GDA {score['sim-gda']}, "
                 f"extragradient {score['extragradient']}; predicted worse for simultaneous GDA: "
-                f"{'yes' if agree else 'no'}"),
+                f"{_yes_no(agree)}" + ("" if noise is None else
+                                       f" (KL differences below {noise:.2g}, {KL_SIGMAS:g} sd of "
+                                       "the sampling noise, do not count)")),
     ))
     _write_report(out, size, pairs, runs)
     return pairs
+
+
+def _yes_no(agree) -> str:
+    return {True: "yes", False: "no", None: "inconclusive"}[agree]
+
+
+def _rotation(spectrum: dict) -> float:
+    """|Im| / |Re| of the most rotational eigenvalue found."""
+    values = np.array(spectrum["eigenvalues"])
+    top = np.argmax(np.abs(values[:, 1]))
+    return float(abs(values[top, 1]) / max(abs(values[top, 0]), 1e-300))
+
+
+def _collapse_agreement(score: dict, observed: dict):
+    """Simultaneous GDA should miss more modes, or at equal modes have a larger KL; a KL
+    difference within the sampling noise is inconclusive. Returns (agree, noise)."""
+    sim, eg = score["sim-gda"], score["extragradient"]
+    if sim[0] != eg[0]:
+        return sim[0] > eg[0], None
+    if math.isinf(sim[1]) or math.isinf(eg[1]):
+        return (None if sim[1] == eg[1] else sim[1] > eg[1]), None
+    k = observed["sim-gda"]["n_modes"]
+    n = min(observed[name].get("n_samples") or 0 for name in ("sim-gda", "extragradient"))
+    if not n:
+        return None, None
+    noise = KL_SIGMAS * math.sqrt(2) * math.sqrt(2 * (k - 1)) / (2 * n)
+    if abs(sim[1] - eg[1]) < noise:
+        return None, noise
+    return sim[1] > eg[1], noise
 
 
 def _captured_mask(evaluation: dict, k: int):
@@ -259,7 +337,7 @@ def _write_report(out: Path, size: str, pairs: list[CheckPair], runs: dict) -> N
             values = np.array(spec["eigenvalues"])
             axes[1].scatter(values[:, 0], values[:, 1], color=color, marker=marker, label=name)
     axes[1].axvline(0, color="0.5", lw=0.8)
-    axes[1].set(title="top eigenvalues of the trained game's Jacobian", xlabel="Re", ylabel="Im")
+    axes[1].set(title="most rotational eigenvalues of the trained game (ARPACK 'LI')", xlabel="Re", ylabel="Im")
     axes[1].legend()
     for name, color in (("sim-gda", "C3"), ("extragradient", "C2")):
         series = pairs[1].observed[name]["modes_over_training"]
@@ -285,16 +363,19 @@ def _write_report(out: Path, size: str, pairs: list[CheckPair], runs: dict) -> N
                 osc = o["oscillation"]["gap"]
                 period = "none" if osc["period_steps"] is None else f"{osc['period_steps']:.0f} steps"
                 spec = o["spectrum"]
-                spec_text = "" if not spec else (f"; top-{len(spec['eigenvalues'])} eigenvalues: max Re "
-                                                 f"{spec['max_real']:.3g}, max abs Im {spec['max_abs_imag']:.3g}")
+                top = max(spec["eigenvalues"], key=lambda v: abs(v[1])) if spec else None
+                spec_text = "" if not spec else (
+                    f"; most rotational eigenvalue of the trained game {top[0]:.3g} "
+                    f"+- {abs(top[1]):.3g}i (|Im|/|Re| {_rotation(spec):.3g})")
                 seen = f"{o['status']}; gap amplitude {osc['amplitude']:.4g}, period {period}{spec_text}"
             else:
                 hop = o["hopping"]
-                hop_text = "" if not hop else f"; {hop['hops']} mode hops, {hop['visited']} modes visited"
+                hop_text = ("" if not hop else "; no mode hopping" if not hop["hops"]
+                            else f"; {hop['hops']} mode hops, {hop['visited']} modes visited")
                 seen = f"{o['status']}; modes {o['modes']} of {o['n_modes']}, KL {o['kl'] if o['kl'] is None else round(o['kl'], 4)}{hop_text}"
             lines.append(f"| {pair.name} | {name} | `{rule}` | {p['spectral_radius']:.4f}, {p['regime']} | {seen} | "
-                         f"{'yes' if pair.agree else 'no'} |")
-    lines += ["", *[f"* **{p.name}** — {p.question} {p.reason}." for p in pairs], "",
+                         f"{_yes_no(pair.agree)} |")
+    lines += ["", *[f"* **{p.name}** ({p.verdict}) — {p.question} {p.reason}." for p in pairs], "",
               "![bridge-check](bridge_check.png)", ""]
     atomic_write(out / "report.md", lambda tmp: Path(tmp).write_text("\n".join(lines)))
     payload = [dataclasses.asdict(p) for p in pairs]

@@ -37,6 +37,6 @@ def run(args) -> int:
     pairs = bridge_check(args.size, out=args.out, device=args.device, seed=args.seed,
                          progress=not args.quiet, reuse=not args.fresh)
     for pair in pairs:
-        print(f"{pair.name}: {'agrees' if pair.agree else 'DISAGREES'} — {pair.reason}")
+        print(f"{pair.name}: {pair.verdict.upper() if pair.agree is False else pair.verdict} — {pair.reason}")
     print(f"report: {Path(args.out) / 'report.md'}")
     return 0

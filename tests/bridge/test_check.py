@@ -71,7 +71,7 @@ def test_report_has_both_comparisons_with_observations(check):
             assert len(spectrum["eigenvalues"]) <= TINY["spectrum_k"]
     for name in ("sim-gda", "extragradient"):
         observed = saved[1]["observed"][name]
-        assert 0 <= observed["modes"] <= observed["n_modes"] == 10
+        assert 0 <= observed["modes"] <= observed["n_modes"] == 10 and observed["n_samples"] == 200
         assert observed["kl"] >= 0
     assert (out / "bridge_check.png").stat().st_size > 0
     for name in runs:
@@ -104,3 +104,18 @@ def test_gamedyn_bridge_check_smoke_end_to_end(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "oscillation:" in done.stdout and "mode collapse:" in done.stdout
     assert (tmp_path / "report" / "report.md").exists()
+
+
+def test_verdicts_need_a_difference_beyond_noise():
+    from gamedyn.bridge._check import AMPLITUDE_RATIO, _collapse_agreement, _compare
+
+    assert _compare(2.0, 1.0, AMPLITUDE_RATIO) is True
+    assert _compare(1.0, 2.0, AMPLITUDE_RATIO) is False
+    assert _compare(1.1, 1.0, AMPLITUDE_RATIO) is None
+    observed = {n: {"n_modes": 10, "n_samples": 1000} for n in ("sim-gda", "extragradient")}
+    # K = 10, N = 1000: sd of one KL estimate sqrt(18) / 2000 = 2.1e-3; 3 sd of a difference 9.0e-3
+    agree, noise = _collapse_agreement({"sim-gda": (0, 0.1008), "extragradient": (0, 0.0938)}, observed)
+    assert agree is None and noise == pytest.approx(3 * np.sqrt(2) * np.sqrt(18) / 2000)
+    assert _collapse_agreement({"sim-gda": (0, 0.2), "extragradient": (0, 0.1)}, observed)[0] is True
+    assert _collapse_agreement({"sim-gda": (3, 0.1), "extragradient": (0, 0.5)}, observed)[0] is True
+    assert _collapse_agreement({"sim-gda": (0, 0.1), "extragradient": (2, 0.1)}, observed)[0] is False
