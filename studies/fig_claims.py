@@ -201,7 +201,7 @@ def main():
         fontsize=10.5,
         y=1 - 0.12 / height,
     )
-    path = gd.plots.save_figure(fig, gd.plots.figures_dir() / "claims.png")
+    path = gd.plots.save_figure(fig, gd.plots.figures_dir() / "claims.png", dpi=110)  # a tall figure
     print(f"wrote {path} ({as_expected} of {len(verdicts)} verdicts as expected)")
     if as_expected != len(verdicts):
         mismatched = [v.claim.name for v in verdicts if not v.matches]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
+import tempfile
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -11,9 +13,20 @@ from pathlib import Path
 
 HELP = "run every script in studies/ (one per figure) and write figures/"
 
+EXAMPLES = """examples:
+  gamedyn figures                          # every study -> figures/ (the README's main job)
+  gamedyn figures --only phase --only islands
+  gamedyn figures --fast --out /tmp/figs   # reduced sizes: a smoke test of every study
+  gamedyn figures --list                   # the studies and the claim each one shows
+
+A study fails if it exits with an error or writes no figure (through gd.plots.save_figure);
+the command then exits with 1 and prints the study's output.
+"""
+
 
 def add_parser(sub) -> None:
-    parser = sub.add_parser("figures", help=HELP, description=HELP + ".")
+    parser = sub.add_parser("figures", help=HELP, description=HELP + ".", epilog=EXAMPLES,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--studies", default="studies", help="folder of study scripts (default studies/)")
     parser.add_argument("--out", default="figures", help="folder the figures go to (default figures/)")
     parser.add_argument(
@@ -39,15 +52,18 @@ def discover(folder: Path, only=None) -> list[Path]:
     return scripts
 
 
-def _run_one(script: Path, out: Path, fast: bool) -> tuple[Path, int, float, str]:
-    env = dict(os.environ, GAMEDYN_FIGURES=str(out.resolve()), MPLBACKEND="Agg")
-    if fast:
-        env["GAMEDYN_FAST"] = "1"
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, str(script)], env=env, capture_output=True, text=True
-    )
-    return script, proc.returncode, time.perf_counter() - start, proc.stdout + proc.stderr
+def _run_one(script: Path, out: Path, fast: bool) -> tuple[Path, int, float, str, list[str]]:
+    """Run one study; return its exit code, seconds, output and the files it saved."""
+    with tempfile.TemporaryDirectory() as tmp:
+        manifest = Path(tmp) / "written"
+        env = dict(os.environ, GAMEDYN_FIGURES=str(out.resolve()), MPLBACKEND="Agg",
+                   GAMEDYN_FIGURES_MANIFEST=str(manifest))
+        if fast:
+            env["GAMEDYN_FAST"] = "1"
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True)
+        written = manifest.read_text().splitlines() if manifest.exists() else []
+    return script, proc.returncode, time.perf_counter() - start, proc.stdout + proc.stderr, written
 
 
 def run(args) -> int:
@@ -70,11 +86,21 @@ def run(args) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     failed = []
+    start = time.perf_counter()
+    print(f"running {len(scripts)} studies, {args.jobs} at a time{' (--fast)' if args.fast else ''}",
+          flush=True)
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for script, code, seconds, output in pool.map(lambda s: _run_one(s, out, args.fast), scripts):
-            status = "ok" if code == 0 else f"FAILED (exit {code})"
-            print(f"[{status}] {script.name} ({seconds:.1f} s)", flush=True)
+        results = pool.map(lambda s: _run_one(s, out, args.fast), scripts)
+        for done, (script, code, seconds, output, written) in enumerate(results, 1):
             if code != 0:
+                status = f"FAILED (exit {code})"
+            elif not written:
+                status = "FAILED (no figure written)"
+            else:
+                status = "ok: " + ", ".join(Path(w).name for w in written)
+            print(f"[{done}/{len(scripts)}, {time.perf_counter() - start:.0f} s] {script.name} "
+                  f"({seconds:.1f} s) {status}", flush=True)
+            if code != 0 or not written:
                 failed.append(script.name)
                 print(output.rstrip()[-4000:], file=sys.stderr)
     print(f"{len(scripts) - len(failed)} of {len(scripts)} studies ran; figures in {out}/")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
 import numpy as np
@@ -11,14 +12,16 @@ from ._build import add_game_arguments, add_rule_arguments, game_from_args, pars
 
 HELP = "eigenvalues, spectral radius, stiffness and simulated regime of a game and rule"
 
+EXAMPLES = """examples:
+  gamedyn spectrum --game dirac --reg r1 --gamma 1 --rule gda --alternating --lr 0.1
+  gamedyn spectrum --game bilinear --matrix "1,0;0,0.5" --rule optimistic --lr 0.4 --json
+  gamedyn spectrum --game dirac --loss wasserstein --rule momentum --beta -0.5 --lr 0.2 --steps 5000
+"""
+
 
 def add_parser(sub) -> None:
-    parser = sub.add_parser(
-        "spectrum",
-        help=HELP,
-        description=HELP + ". Example: gamedyn spectrum --game dirac --reg r1 --gamma 1 "
-        "--rule gda --alternating --lr 0.1",
-    )
+    parser = sub.add_parser("spectrum", help=HELP, description=HELP + ".", epilog=EXAMPLES,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
     add_game_arguments(parser)
     add_rule_arguments(parser)
     parser.add_argument(

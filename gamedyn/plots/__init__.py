@@ -50,18 +50,23 @@ def _umask() -> int:
     return mask
 
 
-def save_figure(fig, path) -> Path:
+def save_figure(fig, path, **savefig) -> Path:
     """Write ``fig`` to ``path`` atomically (a temporary file, then a rename), so an
-    interrupted run never leaves a half-written figure."""
+    interrupted run never leaves a half-written figure. ``savefig`` keywords (``dpi=``, ...)
+    go to :meth:`matplotlib.figure.Figure.savefig`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
-        fig.savefig(tmp)
+        fig.savefig(tmp, **savefig)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a figure is for everyone
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+    manifest = os.environ.get("GAMEDYN_FIGURES_MANIFEST")
+    if manifest:  # `gamedyn figures` checks that every study wrote something
+        with open(manifest, "a") as handle:
+            handle.write(f"{path.resolve()}\n")
     return path

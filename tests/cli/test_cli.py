@@ -1,7 +1,6 @@
 """End-to-end tests of the ``gamedyn`` command (run as a subprocess, as a user runs it)."""
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -80,17 +79,21 @@ def test_figures_runs_every_study_and_reports_failures(tmp_path):
     proc = gamedyn("figures", "--studies", str(studies), "--out", str(out))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (out / "ok.png").stat().st_size > 1000
-    assert "1 of 1 studies ran" in proc.stdout
+    assert "1 of 1 studies ran" in proc.stdout and "fig_ok.py" in proc.stdout and "ok: ok.png" in proc.stdout
 
     (studies / "fig_bad.py").write_text("raise RuntimeError('boom')\n")
+    (studies / "fig_silent.py").write_text("print('forgot to save')\n")  # runs, writes nothing
     proc = gamedyn("figures", "--studies", str(studies), "--out", str(out))
     assert proc.returncode == 1
-    assert "[FAILED (exit 1)] fig_bad.py" in proc.stdout and "boom" in proc.stderr
+    assert "fig_bad.py" in proc.stdout and "FAILED (exit 1)" in proc.stdout and "boom" in proc.stderr
+    assert "fig_silent.py" in proc.stdout and "FAILED (no figure written)" in proc.stdout
+    assert "1 of 3 studies ran" in proc.stdout
 
     listing = gamedyn("figures", "--studies", str(studies), "--list")
     assert "fig_ok.py" in listing.stdout and "Writes one figure." in listing.stdout
 
 
+@pytest.mark.slow
 def test_figures_regenerates_the_shipped_study(tmp_path):
     proc = gamedyn("figures", "--only", "bilinear_rho_vs_lr", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stdout + proc.stderr
