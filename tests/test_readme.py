@@ -1,9 +1,12 @@
 """The README's example prints what the README says it prints."""
 
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -25,3 +28,39 @@ def test_readme_starts_with_the_two_setup_commands_and_ci_runs_the_second():
     assert commands[0].endswith("gamedyn figures")
     ci = (README.parent / ".ci" / "run").read_text().strip().splitlines()[-1]
     assert ci == commands[1]
+
+
+def _tour():
+    section = README.read_text().split("## A five-minute tour", 1)[1]
+    code, output = re.findall(r"```(?:python)?\n(.*?)```", section, flags=re.S)[:2]
+    return code, output.strip().splitlines()
+
+
+def _run(code, tmp_path):
+    env = {**os.environ, "GAMEDYN_CACHE": str(tmp_path / "cache"), "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=1800,
+                          cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip().splitlines()
+
+
+def test_tour_prints_what_the_readme_says_up_to_the_bridge(tmp_path):
+    code, output = _tour()
+    toy = code.split("# Bridge:", 1)[0]
+    assert _run(toy, tmp_path) == output[:-1]
+
+
+@pytest.mark.slow
+def test_whole_tour_including_the_bridge_training(tmp_path):
+    code, output = _tour()
+    assert _run(code, tmp_path) == output
+
+
+def test_gallery_shows_every_committed_figure_with_its_study():
+    text = README.read_text()
+    shown = re.findall(r"!\[[^\]]*\]\(figures/([^)]+)\.png\)", text)
+    committed = sorted(p.stem for p in (README.parent / "figures").glob("*.png"))
+    assert sorted(shown) == committed
+    for name in shown:
+        assert f"`studies/fig_{name}.py`" in text
+        assert (README.parent / "studies" / f"fig_{name}.py").exists()
