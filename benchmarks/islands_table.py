@@ -37,11 +37,11 @@ import argparse
 import os
 import shlex
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from _common import write_atomically
 
 import gamedyn as gd
 
@@ -232,18 +232,6 @@ NOTE = [
     "run the base through the look-ahead), where Metz et al. unroll the discriminator's own "
     "Adam. PacGAN packs on the discriminator of the same (here simultaneous) GAN.",
 ]
-
-
-def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def main(argv=None) -> int:
