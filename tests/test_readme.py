@@ -64,3 +64,13 @@ def test_gallery_shows_every_committed_figure_with_its_study():
     for name in shown:
         assert f"`studies/fig_{name}.py`" in text
         assert (README.parent / "studies" / f"fig_{name}.py").exists()
+
+
+def test_property_test_example_passes_under_pytest(tmp_path):
+    section = README.read_text().split("## Property-test your own optimizer", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, flags=re.S).group(1)
+    (tmp_path / "test_my_optimizer.py").write_text(code)
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+                           "test_my_optimizer.py"], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert "2 passed" in proc.stdout
