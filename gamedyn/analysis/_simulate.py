@@ -40,6 +40,9 @@ class SimulationResult(NamedTuple):
     final_state : the rule's state after the run (the last good one after a failure), from
         which a run can be continued.
     steps : number of steps asked for.
+    elsewhere : for a ``converged`` run on a game with a known equilibrium, whether it came
+        to rest at another point (its steps shrink, its distance to ``z*`` does not: e.g. a
+        generator stalled where its gradient vanishes); ``False`` otherwise.
     """
 
     trajectory: Any
@@ -51,6 +54,7 @@ class SimulationResult(NamedTuple):
     final_distance: Any
     final_state: RuleState
     steps: Any
+    elsewhere: Any = False
 
     @property
     def regime(self):
@@ -67,17 +71,23 @@ class SimulationResult(NamedTuple):
             np.asarray(self.rate),
             np.asarray(self.final_distance),
             np.asarray(self.steps),
+            np.asarray(self.elsewhere),
         )
         texts = np.vectorize(_message, otypes=[object])(*parts)
         return str(texts) if texts.ndim == 0 else texts
 
 
-def _message(code, failure, step, rate, distance, steps) -> str:
+def _message(code, failure, step, rate, distance, steps, elsewhere=False) -> str:
     if failure == 1:
         return f"diverged: non-finite value at step {step}"
     if failure == 2:
         return f"diverged: distance exceeded the blow-up threshold at step {step}"
     name = REGIMES[int(code)]
+    if name == "converged" and elsewhere:
+        return (
+            f"converged away from the equilibrium: at rest at distance {distance:.3g} after "
+            f"{steps} steps (its steps shrink; the distance changes at {rate:.3g} per step)"
+        )
     if name == "converged":
         return (
             f"converged: distance {distance:.3g} after {steps} steps "
@@ -231,4 +241,5 @@ def _run(game, rule, z0, tol, blowup, atol, *, steps, stride):
         final_distance=final,
         final_state=state,
         steps=jnp.asarray(steps, jnp.int32),
+        elsewhere=(code == 0) & ~at_rest & ~(rate_d < -tol) & (game.equilibrium is not None),
     )

@@ -149,3 +149,17 @@ def test_simulate_names_bad_arguments(kwargs, message):
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
         gd.simulate(**args)
+
+
+def test_a_run_at_rest_away_from_the_equilibrium_says_so():
+    # A = [[1, 0]]: y_2 never enters the game, so extragradient (lr s = 0.1 < 1 converges on
+    # the coupled pair, Korpelevich 1976) leaves y_2 where it started: the run comes to rest
+    # at distance |y_2(0)| = 1 from z* = 0, up to the coupled pair's remainder: it decays
+    # like |l|^t with |l|^2 = 1 - h^2 + h^4 (h = 0.1), ~5e-5 at t = 2000, so the distance is
+    # 1 + O((5e-5)^2) ~ 1 + 1e-9.
+    result = gd.simulate(gd.games.Bilinear([[1.0, 0.0]]), gd.optim.extragradient(0.1), [1.0, 1.0, 1.0], 2000)
+    assert result.regime == "converged" and bool(result.elsewhere)
+    assert float(result.final_distance) == pytest.approx(1.0, abs=1e-8)
+    assert result.message.startswith("converged away from the equilibrium: at rest at distance 1 ")
+    square = gd.simulate(gd.games.Bilinear([[1.0]]), gd.optim.extragradient(0.1), [1.0, 1.0], 2000)
+    assert square.regime == "converged" and not bool(square.elsewhere)
