@@ -350,9 +350,14 @@ def _write_report(out: Path, size: str, pairs: list[CheckPair], runs: dict) -> N
     save_figure(fig, out / "bridge_check.png")
     plt.close(fig)
 
+    toy = next(iter(pairs[0].predicted.values()))
+    step = ("the same step size" if runs["alt-gda"]["config"].base == "none" else
+            f"the rule without its {runs['alt-gda']['config'].base} preconditioner (whose spectrum is "
+            f"not stationary), at the toy step size {toy['lr']}")
     lines = [f"# bridge-check ({size})", "",
-             "Prediction: the toy layer (Dirac GAN, same rule and step size). Observation: the same rule "
-             "training a real convolutional GAN with `gamedyn.bridge` (see each run's folder).", "",
+             f"Prediction: the toy layer (the Dirac GAN at its equilibrium, same rule and loss, {step}). "
+             "Observation: the same rule object training a real convolutional GAN with "
+             "`gamedyn.bridge` (see each run's folder).", "",
              "| comparison | run | rule | predicted (toy rho, regime) | observed | agree |",
              "|---|---|---|---|---|---|"]
     for pair in pairs:
