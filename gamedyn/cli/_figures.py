@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 HELP = "run every script in studies/ (one per figure) and write figures/"
@@ -90,8 +90,9 @@ def run(args) -> int:
     print(f"running {len(scripts)} studies, {args.jobs} at a time{' (--fast)' if args.fast else ''}",
           flush=True)
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        results = pool.map(lambda s: _run_one(s, out, args.fast), scripts)
-        for done, (script, code, seconds, output, written) in enumerate(results, 1):
+        futures = [pool.submit(_run_one, s, out, args.fast) for s in scripts]
+        for done, future in enumerate(as_completed(futures), 1):  # report each as it ends
+            script, code, seconds, output, written = future.result()
             if code != 0:
                 status = f"FAILED (exit {code})"
             elif not written:
