@@ -29,6 +29,7 @@ picks one by name or path.
 
 from __future__ import annotations
 
+import abc
 import functools
 import gzip
 import importlib.util
@@ -119,7 +120,7 @@ def _as_index(index, n: int) -> torch.Tensor:
     return idx % max(n, 1)
 
 
-class ImageDataset:
+class ImageDataset(abc.ABC):
     """Images ``(N, C, H, W)`` float32 in ``[-1, 1]`` with integer mode labels.
 
     Attributes (read-only): ``name``; ``n_modes`` (``K``, or ``None`` when the images carry
@@ -135,19 +136,20 @@ class ImageDataset:
     n_modes: int | None
     mode_weights: np.ndarray | None
 
-    def __len__(self) -> int:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def __len__(self) -> int: ...
 
     @property
-    def shape(self) -> tuple[int, int, int]:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def shape(self) -> tuple[int, int, int]: ...
 
     @property
-    def labels(self) -> torch.Tensor | None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def labels(self) -> torch.Tensor | None: ...
 
+    @abc.abstractmethod
     def _gather(self, idx: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
+        """The images at the positions ``idx``."""
 
     def __getitem__(self, index):
         idx = _as_index(index, len(self))

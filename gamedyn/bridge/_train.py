@@ -9,7 +9,7 @@
 * ``eval.jsonl`` — one JSON object per evaluation (modes captured, KL, Fréchet distance,
   precision / recall / density / coverage in the mode classifier's feature space);
 * ``tb/`` — the same scalars as TensorBoard events;
-* ``samples/step_XXXXXXX.png`` — sample grids at fixed latent codes;
+* ``samples/step_0000200.png`` (the step, seven digits) — sample grids at fixed latent codes;
 * ``checkpoint.pt`` — models, optimizer state (rule memory, Adam moments), EMA, counters;
   written atomically every ``checkpoint_every`` steps, so an interrupted run resumes
   (``resume=True``) from its last checkpoint and loses nothing written before it;
