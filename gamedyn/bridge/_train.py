@@ -30,13 +30,12 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 
 from .._progress import Progress
-from ..optim import RULES, adam, rmsprop
+from ..optim import adam, rmsprop, rule_named
 from ._config import EARLY_STOP, TrainConfig
 from ._losses import EMA, gan_losses
 from ._models import freeze_spectral_norm, make_models, power_iteration
@@ -70,27 +69,10 @@ def build_rule(config: TrainConfig):
     """The :mod:`gamedyn.optim` rule a configuration names."""
     lr = config.lr if config.lr_y is None else (config.lr, config.lr_y)
     base = {"adam": adam(b1=config.b1, b2=config.b2), "rmsprop": rmsprop(), "none": None}[config.base]
-    name = config.rule
-    params: dict[str, Any] = {"lr": lr}
-    if name != "proximal":
-        params["base"] = base
-    elif base is not None:
-        raise ValueError("base is not accepted with rule='proximal'; use base='none'")
-    if name in ("gda", "momentum"):
-        params.update(alternating=config.alternating, first=config.first)
-    if name == "gda":
-        params["k"] = config.k
-    if name == "momentum":
-        params["beta"] = config.beta
-    if name == "consensus":
-        params["gamma"] = config.consensus_gamma
-    if name == "sga":
-        params["lam"] = config.lam
-    if name == "extragradient":
-        params["lr_extra"] = config.lr_extra
-    if name == "unrolled":
-        params["k"] = config.unroll
-    return RULES[name](**params)
+    k = config.unroll if config.rule == "unrolled" else config.k
+    return rule_named(config.rule, lr, base=base, alternating=config.alternating, first=config.first,
+                      k=k, beta=config.beta, gamma=config.consensus_gamma, lam=config.lam,
+                      lr_extra=config.lr_extra)
 
 
 def resolve_device(name: str) -> torch.device:

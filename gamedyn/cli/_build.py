@@ -126,27 +126,13 @@ def rule_from_args(args, **overrides) -> optim.Rule:
     lr = args.lr if args.lr_y is None else (args.lr, args.lr_y)
     base = {None: None, "adam": optim.adam(), "rmsprop": optim.rmsprop()}[args.base]
     name = args.rule
-    params: dict = {"lr": lr}
-    if name in ("gda", "extragradient", "optimistic", "momentum", "consensus", "sga", "unrolled"):
-        params["base"] = base
-    elif base is not None:
+    if base is not None and name == "proximal":
         raise SystemExit(f"gamedyn: error: --base is not accepted with --rule {name}")
-    if name in ("gda", "momentum"):
-        params.update(alternating=args.alternating, first=args.first)
-    if name == "gda":
-        params["k"] = 1 if args.k is None else args.k
-    if name == "unrolled":
-        params["k"] = 5 if args.k is None else args.k
-    if name == "momentum":
-        params["beta"] = args.beta
-    if name == "consensus":
-        params["gamma"] = args.consensus_gamma
-    if name == "sga":
-        params["lam"] = args.lam
-    if name == "extragradient":
-        params["lr_extra"] = args.lr_extra
-    params.update(overrides)
-    return optim.RULES[name](**params)
+    k = args.k if args.k is not None else (5 if name == "unrolled" else 1)
+    options = dict(alternating=args.alternating, first=args.first, k=k, beta=args.beta,
+                   gamma=args.consensus_gamma, lam=args.lam, lr_extra=args.lr_extra)
+    options.update(overrides)
+    return optim.rule_named(name, options.pop("lr", lr), base=options.pop("base", base), **options)
 
 
 # -- parameters a grid can sweep (gamedyn phase --axis NAME=...) --------------------------

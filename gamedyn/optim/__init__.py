@@ -16,6 +16,7 @@ from ._base import Adam, Base, OptaxBase, RMSProp, adam, as_base, rmsprop
 from ._rules import (
     GDA,
     RULES,
+    rule_named,
     SGA,
     Consensus,
     Extragradient,
@@ -39,6 +40,7 @@ __all__ = [
     "Rule",
     "RuleState",
     "RULES",
+    "rule_named",
     "gda",
     "extragradient",
     "optimistic",

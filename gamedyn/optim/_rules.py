@@ -25,6 +25,7 @@ static.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, ClassVar, NamedTuple
 
 from .._checks import (
@@ -60,6 +61,7 @@ __all__ = [
     "proximal",
     "unrolled",
     "RULES",
+    "rule_named",
 ]
 
 
@@ -559,3 +561,25 @@ RULES = {
     "proximal": proximal,
     "unrolled": unrolled,
 }
+
+
+def rule_named(name: str, lr, *, base=None, **options) -> Rule:
+    """The rule ``RULES[name]`` at step size ``lr``, given whichever of ``options`` its
+    constructor takes (the others are ignored), so that one set of settings (command-line
+    flags, a training configuration) can name any rule. ``base`` is refused by rules that
+    take none (``proximal``).
+
+    >>> rule_named("momentum", 0.1, beta=-0.5, lam=1.0, alternating=True)
+    Momentum(lr=0.1, beta=-0.5, alternating=True, first='y', base=None)
+    """
+    if name not in RULES:
+        raise ValueError(f"rule={name!r} is not accepted; expected one of {', '.join(RULES)}")
+    make = RULES[name]
+    accepted = inspect.signature(make).parameters
+    if base is not None and "base" not in accepted:
+        raise ValueError(f"base is not accepted with rule={name!r}; it takes no base transformation")
+    kwargs = {key: value for key, value in options.items() if key in accepted}
+    if "base" in accepted:
+        kwargs["base"] = base
+    return make(lr, **kwargs)
+

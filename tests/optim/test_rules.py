@@ -241,3 +241,16 @@ def test_rules_are_pytrees_with_static_switches():
 def test_bad_hyperparameters_are_named_in_the_error(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_rule_named_takes_what_each_rule_accepts():
+    # reprs: rule fields may hold JAX arrays, whose == is elementwise
+    settings = dict(alternating=True, first="x", k=3, beta=-0.4, gamma=0.7, lam=0.2, lr_extra=0.05)
+    assert repr(gd.optim.rule_named("gda", 0.1, **settings)) == repr(gd.optim.gda(0.1, alternating=True, first="x", k=3))
+    assert repr(gd.optim.rule_named("unrolled", 0.1, **settings)) == repr(gd.optim.unrolled(0.1, 3))
+    assert repr(gd.optim.rule_named("consensus", 0.1, **settings)) == repr(gd.optim.consensus(0.1, 0.7))
+    assert repr(gd.optim.rule_named("extragradient", 0.1, **settings)) == repr(gd.optim.extragradient(0.1, 0.05))
+    with pytest.raises(ValueError, match="base is not accepted with rule='proximal'"):
+        gd.optim.rule_named("proximal", 0.1, base=gd.optim.adam())
+    with pytest.raises(ValueError, match="rule='newton' is not accepted"):
+        gd.optim.rule_named("newton", 0.1)
