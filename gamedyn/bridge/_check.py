@@ -226,7 +226,7 @@ def bridge_check(size: str = "smoke", *, out="runs/bridge-check", device: str = 
         spectrum_text = (f"; the trained game's most rotational eigenvalues (ARPACK 'LI') have "
                          f"|Im| / |Re| = {rot['alt-gda']:.3g} without R1 vs {rot['alt-gda-r1']:.3g} with "
                          f"R1 (more rotation without R1, as predicted: "
-                         f"{'yes' if rot['alt-gda'] > rot['alt-gda-r1'] else 'no'})")
+                         f"{_yes_no(rot['alt-gda'] > rot['alt-gda-r1'])})")
     pairs.append(CheckPair(
         name="oscillation",
         question="Does R1 damp the oscillation that alternating GDA shows without it?",
@@ -248,7 +248,7 @@ def bridge_check(size: str = "smoke", *, out="runs/bridge-check", device: str = 
         hop = None
         if evals:
             k = evals[-1]["n_modes"]
-            captured = np.array([_captured_mask(e, k) for e in evals])
+            captured = np.array([_captured_mask(e) for e in evals])
             if captured.ndim == 2 and captured.shape[1] == k and len(evals) >= 2:
                 h = mode_hopping(captured)
                 hop = {"hops": int(h.n_hops), "visited": int(h.visited), "max_held": int(h.max_held),
@@ -307,7 +307,7 @@ def _collapse_agreement(score: dict, observed: dict):
     return sim[1] > eg[1], noise
 
 
-def _captured_mask(evaluation: dict, k: int):
+def _captured_mask(evaluation: dict):
     counts = evaluation.get("counts")
     return None if counts is None else np.asarray(counts) > 0
 
