@@ -35,14 +35,20 @@ from ._train import atomic_write, build_rule, train
 
 __all__ = ["SIZES", "bridge_check", "CheckPair", "run_spectrum"]
 
-#: Run sizes: ``smoke`` finishes in minutes on a 2-core CPU; ``full`` is the GPU run.
+#: Run sizes: ``smoke`` finishes in minutes on a 2-core CPU (10 image islands, tiny
+#: networks); ``medium`` is the Stacked-digits protocol (1,000 modes, 26,000 evaluation
+#: samples) with a width-32 DCGAN trained 3,000 steps, about an hour on a 2-core CPU;
+#: ``full`` is the GPU run (width 64, 20,000 steps).
 SIZES = {
     "smoke": dict(data="islands", n_data=2000, width=8, batch=32, steps=600, log_every=5,
                   eval_every=200, eval_samples=1000, classifier_steps=100, sample_every=200,
                   checkpoint_every=200, lr=5e-4, base="adam", spectrum_k=4),
+    "medium": dict(data="stacked-digits", n_data=None, width=32, batch=64, steps=3000, log_every=10,
+                   eval_every=1000, eval_samples=26_000, classifier_steps=None, sample_every=1000,
+                   checkpoint_every=500, lr=2e-4, base="adam", spectrum_k=6),
     "full": dict(data="stacked-digits", n_data=None, width=64, batch=64, steps=20_000, log_every=20,
-                 eval_every=2000, eval_samples=26_000, classifier_steps=None, sample_every=2000,
-                 checkpoint_every=1000, lr=2e-4, base="adam", spectrum_k=10),
+                 eval_every=2000, eval_samples=26_000, feature_metrics="final", classifier_steps=None,
+                 sample_every=2000, checkpoint_every=1000, lr=2e-4, base="adam", spectrum_k=10),
 }
 
 
@@ -178,7 +184,7 @@ def _run(base: TrainConfig, out: Path, name: str, resume_ok: bool, progress: boo
 def bridge_check(size: str = "smoke", *, out="runs/bridge-check", device: str = "auto",
                  seed: int = 0, progress: bool = True, reuse: bool = True,
                  **overrides) -> list[CheckPair]:
-    """Run the two comparisons at ``size`` (``"smoke"`` or ``"full"``), write
+    """Run the two comparisons at ``size`` (``"smoke"``, ``"medium"`` or ``"full"``), write
     ``out/report.md``, ``out/report.json`` and figures, and return the pairs.
 
     ``overrides`` replace entries of ``SIZES[size]`` (e.g. ``steps=``, ``width=``,
@@ -258,7 +264,8 @@ def bridge_check(size: str = "smoke", *, out="runs/bridge-check", device: str = 
                           "kl": None if last is None else last["kl"],
                           "n_modes": None if last is None else last["n_modes"], "hopping": hop,
                           "n_samples": None if last is None else last.get("n_finite", last.get("n_samples")),
-                          "modes_over_training": [(e["step"], e["modes"]) for e in evals]}
+                          "modes_over_training": [(e["step"], e["modes"]) for e in evals],
+                          "kl_over_training": [(e["step"], e["kl"]) for e in evals]}
     score = {n: _collapse_score(observed[n]) for n in observed}
     agree, noise = _collapse_agreement(score, observed)
     pairs.append(CheckPair(
@@ -325,7 +332,7 @@ def _write_report(out: Path, size: str, pairs: list[CheckPair], runs: dict) -> N
     use_style()
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    fig, axes = plt.subplots(1, 4, figsize=(18, 4))
     for name, color in (("alt-gda", "C1"), ("alt-gda-r1", "C0")):
         steps, gap = _series(out / name, "gap")
         axes[0].plot(steps, gap, color=color, label=name)
@@ -339,13 +346,16 @@ def _write_report(out: Path, size: str, pairs: list[CheckPair], runs: dict) -> N
     axes[1].axvline(0, color="0.5", lw=0.8)
     axes[1].set(title="most rotational eigenvalues of the trained game (ARPACK 'LI')", xlabel="Re", ylabel="Im")
     axes[1].legend()
-    for name, color in (("sim-gda", "C3"), ("extragradient", "C2")):
-        series = pairs[1].observed[name]["modes_over_training"]
-        if series:
-            s, m = zip(*series)
-            axes[2].plot(s, m, "o-", color=color, label=name)
-    axes[2].set(title="modes captured during training", xlabel="step", ylabel="modes")
-    axes[2].legend()
+    for ax, key, title in ((axes[2], "modes_over_training", "modes captured during training"),
+                           (axes[3], "kl_over_training", "KL(mode histogram || uniform)")):
+        for name, color in (("sim-gda", "C3"), ("extragradient", "C2")):
+            series = pairs[1].observed[name][key]
+            if series:
+                s, v = zip(*series)
+                v = [math.nan if x is None else x for x in v]  # not finite (e.g. no finite sample)
+                ax.plot(s, v, "o-", color=color, label=name)
+        ax.set(title=title, xlabel="step", ylabel=key.split("_")[0])
+        ax.legend()
     fig.suptitle(f"bridge-check ({size}): prediction from the toy layer vs observation on a real GAN")
     save_figure(fig, out / "bridge_check.png")
     plt.close(fig)

@@ -18,6 +18,11 @@ RULE_NAMES = ("gda", "extragradient", "optimistic", "momentum", "consensus", "sg
 #: Evaluation metrics an early stop may watch, and whether smaller or larger is better.
 EARLY_STOP = {"kl": "min", "frechet": "min", "modes": "max", "recall": "max", "precision": "max",
               "coverage": "max", "density": "max"}
+#: When the classifier-feature metrics (Fréchet distance, precision / recall, density /
+#: coverage: k-nearest neighbours on up to 10,000 samples, the slow part of an evaluation)
+#: are computed: at every evaluation, only at the final one, or never. Modes and KL always are.
+FEATURE_METRICS = ("every", "final", "never")
+FEATURE_EARLY_STOP = ("frechet", "recall", "precision", "coverage", "density")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,6 +77,7 @@ class TrainConfig:
     checkpoint_every: int = 500
     eval_every: int = 0
     eval_samples: int = 26_000
+    feature_metrics: str = "every"
     classifier_steps: int | None = None
     early_stop: str | None = None
     patience: int = 3
@@ -85,6 +91,10 @@ class TrainConfig:
         check_choice("base", self.base, ("adam", "rmsprop", "none"))
         check_choice("first", self.first, ("x", "y"))
         check_choice("early_stop", self.early_stop, (None, *EARLY_STOP))
+        check_choice("feature_metrics", self.feature_metrics, FEATURE_METRICS)
+        if self.early_stop in FEATURE_EARLY_STOP and self.feature_metrics != "every":
+            raise ValueError(f"early_stop={self.early_stop!r} needs feature_metrics='every' (got "
+                             f"{self.feature_metrics!r}); modes and kl are computed at every evaluation")
         check_choice("image_size", self.image_size, (28, 32))
         for name in ("steps", "batch", "width", "log_every", "k", "patience"):
             check_int(name, getattr(self, name), minimum=1)

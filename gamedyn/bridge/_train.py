@@ -250,10 +250,12 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True,
     logger = _Logger(out, tensorboard)
     clf = classifier
 
-    def evaluate():
+    def evaluate(final: bool = False):
         nonlocal clf
         if clf is None:
-            clf = mode_classifier(data, seed=config.seed, steps=config.classifier_steps, verbose=progress)
+            # trained (or loaded) on the CPU; classifies the 26,000 samples where they are made
+            clf = mode_classifier(data, seed=config.seed, steps=config.classifier_steps,
+                                  verbose=progress).to(device)
         sampler_model = ema.model if ema is not None else G
         gen = torch.Generator().manual_seed(config.seed + 2)
 
@@ -264,10 +266,14 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True,
         was_training = sampler_model.training
         sampler_model.eval()
         try:
-            result = evaluate_samples(clf, sample, real=data, n_samples=config.eval_samples, seed=config.seed)
+            features = config.feature_metrics == "every" or (final and config.feature_metrics == "final")
+            result = evaluate_samples(clf, sample, real=data if features else None,
+                                      n_samples=config.eval_samples, seed=config.seed)
         finally:
             sampler_model.train(was_training)
-        record = {"step": step, **{k: v for k, v in result.summary().items() if not isinstance(v, np.ndarray)},
+        # a metric not computed (feature_metrics) or undefined (no finite sample) is null
+        record = {"step": step, **{k: _finite_or_none(v) if isinstance(v, float) else v
+                                   for k, v in result.summary().items() if not isinstance(v, np.ndarray)},
                   "counts": np.asarray(result.counts).tolist()}
         logger.write("eval.jsonl", record)
         return record
@@ -329,7 +335,8 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True,
             last_eval = evaluate()
             if config.early_stop is not None:
                 value = last_eval[config.early_stop]
-                better = best is None or (value < best if EARLY_STOP[config.early_stop] == "min" else value > best)
+                better = value is not None and (
+                    best is None or (value < best if EARLY_STOP[config.early_stop] == "min" else value > best))
                 best, stale = (value, 0) if better else (best, stale + 1)
                 if stale >= config.patience:
                     status = "early-stopped"
@@ -346,7 +353,7 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True,
         save_checkpoint()
     elif status == "completed":
         save_checkpoint()
-        last_eval = evaluate()
+        last_eval = evaluate(final=True)
         message = f"completed {step} steps"
     elif status == "diverged":
         message += "; the last good checkpoint is kept" if checkpoint_path.exists() else ""

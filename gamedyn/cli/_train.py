@@ -64,6 +64,7 @@ FIELD_HELP = {
     "checkpoint_every": "checkpoint every this many steps (0: only at the end)",
     "eval_every": "evaluate modes / KL / FD / PR every this many steps (0: only at the end)",
     "eval_samples": "generated samples per evaluation (26000: the Stacked-MNIST protocol)",
+    "feature_metrics": "when to compute FD / PR / density / coverage (k-NN, slow): every, final or never",
     "classifier_steps": "training steps of the data set's mode classifier (default 500; cached)",
     "early_stop": "stop when this evaluation metric stops improving: kl, frechet, modes, recall, ...",
     "patience": "evaluations without improvement before an early stop",
@@ -108,6 +109,11 @@ def config_from_args(args):
     return TrainConfig(**values)
 
 
+def _fmt(value, spec: str) -> str:
+    """A metric for printing; ``None`` (not computed, or undefined) reads as "-"."""
+    return "-" if value is None else format(value, spec)
+
+
 def add_parser(sub) -> None:
     parser = sub.add_parser(
         "train", help=HELP, description=HELP + ".", epilog=EXAMPLES,
@@ -131,8 +137,9 @@ def run(args) -> int:
         print(f"{result.status}: {result.message}")
         if result.evaluation:
             ev = result.evaluation
-            print(f"modes {ev['modes']} of {ev['n_modes']}, KL {ev['kl']:.4f}, "
-                  f"Frechet {ev['frechet']:.4g}, precision {ev['precision']:.3f}, recall {ev['recall']:.3f}")
+            print(f"modes {ev['modes']} of {ev['n_modes']}, KL {_fmt(ev['kl'], '.4f')}, "
+                  f"Frechet {_fmt(ev['frechet'], '.4g')}, precision {_fmt(ev['precision'], '.3f')}, "
+                  f"recall {_fmt(ev['recall'], '.3f')}")
         for name, osc in result.oscillation.items():
             period = "none" if osc["period_steps"] is None else f"{osc['period_steps']:.0f} steps"
             print(f"oscillation of {name}: period {period}, amplitude {osc['amplitude']:.4g}")

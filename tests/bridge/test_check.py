@@ -73,6 +73,10 @@ def test_report_has_both_comparisons_with_observations(check):
         observed = saved[1]["observed"][name]
         assert 0 <= observed["modes"] <= observed["n_modes"] == 10 and observed["n_samples"] == 200
         assert observed["kl"] >= 0
+        # the report's series over training are the run's own evaluations, in order
+        evals = [json.loads(line) for line in (out / name / "eval.jsonl").read_text().splitlines()]
+        assert observed["kl_over_training"] == [[e["step"], e["kl"]] for e in evals]
+        assert observed["modes_over_training"] == [[e["step"], e["modes"]] for e in evals]
     assert (out / "bridge_check.png").stat().st_size > 0
     for name in runs:
         assert json.loads((out / name / "result.json").read_text())["steps"] == TINY["steps"]
@@ -89,7 +93,7 @@ def test_unknown_settings_are_named():
     with pytest.raises(ValueError, match="unknown settings \\['stepz'\\]"):
         gd.bridge.bridge_check("smoke", stepz=3)
     with pytest.raises(ValueError, match="size"):
-        gd.bridge.bridge_check("medium")
+        gd.bridge.bridge_check("huge")
 
 
 @pytest.mark.slow
@@ -119,3 +123,13 @@ def test_verdicts_need_a_difference_beyond_noise():
     assert _collapse_agreement({"sim-gda": (0, 0.2), "extragradient": (0, 0.1)}, observed)[0] is True
     assert _collapse_agreement({"sim-gda": (3, 0.1), "extragradient": (0, 0.5)}, observed)[0] is True
     assert _collapse_agreement({"sim-gda": (0, 0.1), "extragradient": (2, 0.1)}, observed)[0] is False
+
+
+def test_cli_sizes_are_the_library_sizes():
+    from gamedyn.bridge._check import SIZES
+    from gamedyn.cli._bridge_check import SIZE_NAMES
+
+    assert SIZE_NAMES == tuple(SIZES)
+    # medium and full are the Stacked-digits protocol: 1,000 modes, 26,000 samples (VEEGAN / PacGAN)
+    for size in ("medium", "full"):
+        assert SIZES[size]["data"] == "stacked-digits" and SIZES[size]["eval_samples"] == 26_000

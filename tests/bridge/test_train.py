@@ -91,10 +91,27 @@ def test_refuses_to_overwrite_a_run_and_checks_resumed_configs(tmp_path, classif
     (dict(image_size=64), "image_size=64 is not accepted"),
     (dict(ema=1.5), "ema=1.5 is not accepted"),
     (dict(steps=0), "steps=0 is not accepted"),
+    (dict(feature_metrics="sometimes"), "feature_metrics='sometimes' is not accepted"),
+    (dict(early_stop="recall", feature_metrics="final"), "early_stop='recall' needs feature_metrics='every'"),
 ])
 def test_bad_configurations_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message):
         gd.bridge.TrainConfig(**kwargs)
+
+
+@pytest.mark.parametrize("when, computed", [("every", [True, True]), ("final", [False, True]),
+                                            ("never", [False, False])])
+def test_feature_metrics_are_computed_when_asked_and_null_otherwise(tmp_path, classifier, when, computed):
+    config = gd.bridge.TrainConfig(out=str(tmp_path / when), steps=10, eval_every=5, feature_metrics=when,
+                                   rule="gda", **TINY)
+    result = gd.bridge.train(config, progress=False, classifier=classifier)
+    evals = [json.loads(line) for line in (tmp_path / when / "eval.jsonl").read_text().splitlines()]
+    assert [e["step"] for e in evals] == [5, 10]
+    for record, expected in zip(evals, computed):
+        assert 0 <= record["modes"] <= 10 and record["kl"] >= 0  # always
+        for metric in ("frechet", "precision", "recall", "density", "coverage"):
+            assert (record[metric] is not None) == expected, (metric, record)
+    assert result.evaluation == evals[-1]
 
 
 def test_gamedyn_train_end_to_end(tmp_path):
