@@ -344,17 +344,17 @@ def _write_report(out: Path, size: str, pairs: list[CheckPair], runs: dict) -> N
             values = np.array(spec["eigenvalues"])
             axes[1].scatter(values[:, 0], values[:, 1], color=color, marker=marker, label=name)
     axes[1].axvline(0, color="0.5", lw=0.8)
-    axes[1].set(title="most rotational eigenvalues of the trained game (ARPACK 'LI')", xlabel="Re", ylabel="Im")
+    axes[1].set(title="trained game: eigenvalues of largest |Im|", xlabel="Re", ylabel="Im")
     axes[1].legend()
-    for ax, key, title in ((axes[2], "modes_over_training", "modes captured during training"),
-                           (axes[3], "kl_over_training", "KL(mode histogram || uniform)")):
+    for ax, key, title, label in ((axes[2], "modes_over_training", "modes captured during training", "modes"),
+                                  (axes[3], "kl_over_training", "KL(mode histogram || uniform)", "KL")):
         for name, color in (("sim-gda", "C3"), ("extragradient", "C2")):
             series = pairs[1].observed[name][key]
             if series:
                 s, v = zip(*series)
                 v = [math.nan if x is None else x for x in v]  # not finite (e.g. no finite sample)
                 ax.plot(s, v, "o-", color=color, label=name)
-        ax.set(title=title, xlabel="step", ylabel=key.split("_")[0])
+        ax.set(title=title, xlabel="step", ylabel=label)
         ax.legend()
     fig.suptitle(f"bridge-check ({size}): prediction from the toy layer vs observation on a real GAN")
     save_figure(fig, out / "bridge_check.png")
