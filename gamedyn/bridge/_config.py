@@ -20,7 +20,8 @@ EARLY_STOP = {"kl": "min", "frechet": "min", "modes": "max", "recall": "max", "p
               "coverage": "max", "density": "max"}
 #: When the classifier-feature metrics (Fréchet distance, precision / recall, density /
 #: coverage: k-nearest neighbours on up to 10,000 samples, the slow part of an evaluation)
-#: are computed: at every evaluation, only at the one that ends a completed run, or never.
+#: are computed: at every evaluation, only at the one that ends a run (completed or early-
+#: stopped; a diverged run's samples are not finite), or never.
 #: Modes and KL always are, so only they can drive an early stop unless this is "every".
 FEATURE_METRICS = ("every", "final", "never")
 FEATURE_EARLY_STOP = tuple(m for m in EARLY_STOP if m not in ("kl", "modes"))

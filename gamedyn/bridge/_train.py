@@ -250,7 +250,7 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True,
     logger = _Logger(out, tensorboard)
     clf = classifier
 
-    def evaluate(final: bool = False):
+    def evaluate(final: bool = False, write: bool = True):
         nonlocal clf
         if clf is None:
             # trained (or loaded) on the CPU; classifies the 26,000 samples where they are made
@@ -275,7 +275,8 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True,
         record = {"step": step, **{k: _finite_or_none(v) if isinstance(v, float) else v
                                    for k, v in result.summary().items() if not isinstance(v, np.ndarray)},
                   "counts": np.asarray(result.counts).tolist()}
-        logger.write("eval.jsonl", record)
+        if write:
+            logger.write("eval.jsonl", record)
         return record
 
     status, diverged_at, message, last_eval = "completed", None, "", None
@@ -332,18 +333,26 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True,
                 _save_grid(G(fixed_latent), out / "samples" / f"step_{step:07d}.png")
                 G.train()
         if config.eval_every and step % config.eval_every == 0 and step < config.steps:
-            last_eval = evaluate()
+            last_eval = evaluate(write=False)
+            stopping = False
             if config.early_stop is not None:
                 value = last_eval[config.early_stop]
                 better = value is not None and (
                     best is None or (value < best if EARLY_STOP[config.early_stop] == "min" else value > best))
                 best, stale = (value, 0) if better else (best, stale + 1)
-                if stale >= config.patience:
-                    status = "early-stopped"
-                    message = (f"early-stopped at step {step}: {config.early_stop} did not improve "
-                               f"on {best:.4g} for {config.patience} evaluations")
-                    save_checkpoint()
-                    break
+                stopping = stale >= config.patience
+            if stopping and config.feature_metrics == "final":
+                # this evaluation ends the run: it gets the feature metrics too (same seeded
+                # samples, so modes and KL are those the stop was decided on)
+                last_eval = evaluate(final=True)
+            else:
+                logger.write("eval.jsonl", last_eval)
+            if stopping:
+                status = "early-stopped"
+                message = (f"early-stopped at step {step}: {config.early_stop} did not improve "
+                           f"on {best:.4g} for {config.patience} evaluations")
+                save_checkpoint()
+                break
         if config.checkpoint_every and step % config.checkpoint_every == 0:
             save_checkpoint()
     bar.close()

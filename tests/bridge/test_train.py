@@ -114,6 +114,27 @@ def test_feature_metrics_are_computed_when_asked_and_null_otherwise(tmp_path, cl
     assert result.evaluation == evals[-1]
 
 
+@pytest.mark.parametrize("when", ["every", "final"])
+def test_early_stop_ends_the_run_at_the_patience_th_stale_evaluation(tmp_path, classifier, when):
+    # lr 1e-30 with plain gradient steps leaves the float32 parameters unchanged, and without
+    # normalisation layers nothing else moves: every evaluation sees the same samples, so
+    # "modes" never improves and the run must stop at the 1 + patience-th evaluation.
+    settings = {**TINY, "base": "none", "lr": 1e-30}
+    config = gd.bridge.TrainConfig(out=str(tmp_path / when), steps=40, eval_every=5, norm="none",
+                                   early_stop="modes", patience=2, feature_metrics=when, rule="gda",
+                                   **settings)
+    result = gd.bridge.train(config, progress=False, classifier=classifier)
+    assert result.status == "early-stopped" and result.steps == 15
+    assert "early-stopped at step 15: modes did not improve" in result.message
+    evals = [json.loads(line) for line in (tmp_path / when / "eval.jsonl").read_text().splitlines()]
+    assert [e["step"] for e in evals] == [5, 10, 15]
+    assert len({e["modes"] for e in evals}) == 1 and len({e["kl"] for e in evals}) == 1
+    # the evaluation that ends the run carries the feature metrics under "final" as under "every"
+    assert [e["frechet"] is not None for e in evals] == ([True] * 3 if when == "every" else [False, False, True])
+    assert result.evaluation == evals[-1]
+    assert json.loads((tmp_path / when / "result.json").read_text())["status"] == "early-stopped"
+
+
 def test_gamedyn_train_end_to_end(tmp_path):
     script = Path(sys.executable).with_name("gamedyn")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "gamedyn.cli"]
