@@ -69,6 +69,8 @@ def test_report_has_both_comparisons_with_observations(check):
         spectrum = observed["spectrum"]
         if spectrum is not None:  # ARPACK may return fewer than k within its bounded budget
             assert len(spectrum["eigenvalues"]) <= TINY["spectrum_k"]
+            ratios = [min(abs(im) / abs(re), 1e6) if re else 1e6 for re, im in spectrum["eigenvalues"]]
+            assert spectrum["median_rotation"] == pytest.approx(np.median(ratios), rel=1e-12)  # same numbers, other order
     for name in ("sim-gda", "extragradient"):
         observed = saved[1]["observed"][name]
         assert 0 <= observed["modes"] <= observed["n_modes"] == 10 and observed["n_samples"] == 200
@@ -133,3 +135,14 @@ def test_cli_sizes_are_the_library_sizes():
     # medium and full are the Stacked-digits protocol: 1,000 modes, 26,000 samples (VEEGAN / PacGAN)
     for size in ("medium", "full"):
         assert SIZES[size]["data"] == "stacked-digits" and SIZES[size]["eval_samples"] == 26_000
+
+
+def test_rotation_statistics_of_a_spectrum():
+    from gamedyn.bridge._check import _median_rotation, _rotation
+
+    # conjugate pairs with |Im| / |Re| = 2, 0.1 and a purely imaginary pair (capped at 1e6)
+    spectrum = {"eigenvalues": [[-1, 2], [-1, -2], [-10, 1], [-10, -1], [0, 5], [0, -5]]}
+    assert _rotation(spectrum) == 1e6  # largest |Im|: the imaginary pair, capped
+    assert _rotation({"eigenvalues": [[-1, 2], [-10, 1]]}) == 2.0
+    assert _median_rotation(spectrum) == 2.0  # sorted ratios 0.1 0.1 2 2 1e6 1e6: middle two are 2
+    assert _median_rotation({"eigenvalues": [[-3, 4], [-3, -4], [-8, 2]]}) == pytest.approx(4 / 3)
