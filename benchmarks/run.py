@@ -25,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_bridge
+import bench_knn
 import bench_phase
 import bench_spectra
 import bench_topk
@@ -38,6 +39,7 @@ BENCHMARKS = {
     "topk": bench_topk,
     "toy": bench_toy,
     "bridge": bench_bridge,
+    "knn": bench_knn,
 }
 
 

@@ -40,6 +40,11 @@ EXPECTED = {
         "rows": ["gda (simultaneous)", "gda (alternating)", "extragradient"],
         "finite": ["baseline (ms/step)", "candidate (ms/step)"],
     },
+    "bench_knn.py": {
+        "ratios": ["2^17 / default", "cdist / default"],
+        "rows": [],
+        "finite": ["default (s)", "chunks of 2^17 (s)", "cdist (s)"],
+    },
 }
 
 

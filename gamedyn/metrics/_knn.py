@@ -28,10 +28,15 @@ from .._checks import _describe, check_int
 
 __all__ = ["PrecisionRecall", "DensityCoverage", "precision_recall", "density_coverage", "knn_radii"]
 
-# Entries of one chunk of the distance matrix when batch_size is None: 2^17 doubles (1 MiB)
-# stay in cache, which measured 2-3x faster than 32 MiB chunks; at least _MIN_ROWS rows per
-# chunk keep the Python loop short for very large sets.
+# Entries of one chunk of the distance matrix when batch_size is None. Up to _DIRECT_MAX_DIM
+# features the distances are built elementwise, and 2^17 doubles (1 MiB) stay in cache, which
+# measured 2-3x faster than 32 MiB chunks. Beyond it a chunk is one matrix product
+# a @ b.T, and a chunk of few rows reads all of b for those few rows: memory-bound, so it
+# gets 2^21 entries (16 MiB, about 200 rows against 10,000), measured 2-4x faster than 2^17
+# at 128-384 features (benchmarks/bench_knn.py). At least _MIN_ROWS rows per chunk keep the
+# Python loop short for very large sets.
 _CHUNK_ENTRIES = 2**17
+_PRODUCT_CHUNK_ENTRIES = 2**21
 _MIN_ROWS = 8
 
 
@@ -70,10 +75,6 @@ def _check_pair(real, fake):
     return real, fake
 
 
-def _rows(batch_size, per_row: int) -> int:
-    if batch_size is None:
-        return max(_MIN_ROWS, _CHUNK_ENTRIES // max(per_row, 1))
-    return int(batch_size)
 
 
 # Up to this dimension distances come from explicit differences: |a - b|^2 and |b - a|^2
@@ -99,7 +100,11 @@ def _squared_distances(a, b):
 
 
 def _rows_for(batch_size, other: int, dim: int) -> int:
-    return _rows(batch_size, other)
+    """Rows of each chunk of distances against ``other`` points of ``dim`` features."""
+    if batch_size is not None:
+        return int(batch_size)
+    entries = _CHUNK_ENTRIES if dim <= _DIRECT_MAX_DIM else _PRODUCT_CHUNK_ENTRIES
+    return max(_MIN_ROWS, entries // max(other, 1))
 
 
 def _knn_squared_radii(x, k, batch_size):
@@ -154,7 +159,8 @@ def precision_recall(real, fake, k=3, *, batch_size=None) -> PrecisionRecall:
     """Improved precision and recall (Kynkäänniemi et al. 2019) of ``fake`` against
     ``real`` features ``(n, d)``, with ``k``-NN balls (the paper uses ``k = 3``).
 
-    ``batch_size``: rows of each distance chunk (default: chunks of about 2^17 entries).
+    ``batch_size``: rows of each distance chunk (default: chunks of about 2^17 entries, 2^21
+    beyond 16 features, where a chunk is one matrix product).
 
     >>> import numpy as np, gamedyn as gd
     >>> blob = np.random.default_rng(0).normal(size=(200, 2))

@@ -46,6 +46,22 @@ def test_chunked_estimates_equal_the_brute_force_definitions(seed, n_real, n_fak
     assert dc.coverage == coverage
 
 
+def test_default_chunks_of_the_product_path_match_the_brute_force_definitions():
+    # 3000 points of 20 features: the default chunk (2^21 entries, ~700 rows) splits each
+    # pass into 5, with a partial last one; brute force reads one whole matrix.
+    rng = np.random.default_rng(7)
+    real, fake = rng.normal(size=(3000, 20)), rng.normal(loc=0.2, size=(2500, 20))
+    from gamedyn.metrics._knn import _rows_for
+
+    assert 1 < 3000 / _rows_for(None, 3000, 20) < 10  # the chunking under test happens
+    precision, recall, density, coverage = brute_force(real, fake, 3)
+    # counts of points inside balls, exact barring a distance within rounding of a radius
+    assert gd.metrics.precision_recall(real, fake, k=3) == (precision, recall)
+    dc = gd.metrics.density_coverage(real, fake, k=3)
+    np.testing.assert_allclose(dc.density, density, rtol=1e-15)
+    assert dc.coverage == coverage
+
+
 @pytest.mark.parametrize("dim", [4, 20])  # explicit differences / BLAS expansion
 def test_identical_sets_give_the_exact_values(dim):
     real = np.random.default_rng(0).normal(loc=3.0, size=(300, dim))
