@@ -6,7 +6,7 @@ its own. Every row is a ratio of two timings taken in this run against the row's
 The file is written atomically (a temporary file renamed over it), with a header naming the
 machine, the library versions and the date; nothing of an earlier BENCHMARKS.md is kept.
 
-    .venv/bin/python benchmarks/run.py                  # default sizes: 4 min on 2 quiet cores, 11 loaded
+    .venv/bin/python benchmarks/run.py                  # default sizes: 6 min on 2 quiet cores (k-NN 3 of them)
     .venv/bin/python benchmarks/run.py --quick          # small sizes (under a minute), used by the test
     .venv/bin/python benchmarks/run.py --only phase topk --out /tmp/BENCHMARKS.md
 
