@@ -64,7 +64,7 @@ FIELD_HELP = {
     "checkpoint_every": "checkpoint every this many steps (0: only at the end)",
     "eval_every": "evaluate modes / KL / FD / PR every this many steps (0: only at the end)",
     "eval_samples": "generated samples per evaluation (26000: the Stacked-MNIST protocol)",
-    "feature_metrics": "when to compute FD / PR / density / coverage (k-NN, slow): every, final or never",
+    "feature_metrics": "when to compute FD / PR / density / coverage (k-NN, slow): every, final (only the evaluation that ends the run) or never",
     "classifier_steps": "training steps of the data set's mode classifier (default 500; cached)",
     "early_stop": "stop when this evaluation metric stops improving: kl, frechet, modes, recall, ...",
     "patience": "evaluations without improvement before an early stop",
