@@ -75,8 +75,6 @@ def _check_pair(real, fake):
     return real, fake
 
 
-
-
 # Up to this dimension distances come from explicit differences: |a - b|^2 and |b - a|^2
 # are then bitwise equal, so a sample that is another's k-th neighbour lies exactly on the
 # boundary of its ball (inside, as the papers' "<=" says). Beyond it, from the expansion
