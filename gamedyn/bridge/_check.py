@@ -153,11 +153,12 @@ def run_spectrum(run, k: int = 6, *, which: str = "LI", batch: int = 32, tol: fl
     if values.size == 0:
         return None
     pairs = [[float(v.real), float(v.imag)] for v in values]
+    rotations = _rotations(pairs)
     return {"n_parameters": spec.n, "which": which, "eigenvalues": pairs,
             "max_real": float(values.real.max()),
             "max_abs_imag": float(np.abs(values.imag).max()),
-            "mean_rotation": float(np.mean(_rotations(pairs))),
-            "median_rotation": float(np.median(_rotations(pairs)))}
+            "mean_rotation": float(np.mean(rotations)),
+            "median_rotation": float(np.median(rotations))}
 
 
 def _series(out: Path, key: str):
