@@ -31,7 +31,7 @@ import torch
 from .. import analysis, games, optim
 from .._checks import check_choice
 from ._config import TrainConfig
-from ._train import atomic_write, build_rule, train
+from ._train import atomic_write, build_rule, resolve_device, train
 
 __all__ = ["SIZES", "bridge_check", "CheckPair", "run_spectrum"]
 
@@ -42,13 +42,16 @@ __all__ = ["SIZES", "bridge_check", "CheckPair", "run_spectrum"]
 SIZES = {
     "smoke": dict(data="islands", n_data=2000, width=8, batch=32, steps=600, log_every=5,
                   eval_every=200, eval_samples=1000, classifier_steps=100, sample_every=200,
-                  checkpoint_every=200, lr=5e-4, base="adam", spectrum_k=4),
+                  checkpoint_every=200, lr=5e-4, base="adam", spectrum_k=4,
+                  spectrum_batches=3),
     "medium": dict(data="stacked-digits", n_data=None, width=32, batch=64, steps=3000, log_every=10,
                    eval_every=1000, eval_samples=26_000, classifier_steps=None, sample_every=1000,
-                   checkpoint_every=500, lr=2e-4, base="adam", spectrum_k=6),
+                   checkpoint_every=500, lr=2e-4, base="adam", spectrum_k=6,
+                   spectrum_batches=3),
     "full": dict(data="stacked-digits", n_data=None, width=64, batch=64, steps=20_000, log_every=20,
                  eval_every=2000, eval_samples=26_000, feature_metrics="final", classifier_steps=None,
-                 sample_every=2000, checkpoint_every=1000, lr=2e-4, base="adam", spectrum_k=10),
+                 sample_every=2000, checkpoint_every=1000, lr=2e-4, base="adam", spectrum_k=10,
+                 spectrum_batches=5),
 }
 
 
@@ -107,20 +110,31 @@ def _toy_predictions(config: TrainConfig, gamma_r1: float) -> dict:
     return out
 
 
-def run_spectrum(run, k: int = 6, *, which: str = "LI", batch: int = 32, tol: float = 1e-4,
-                 maxiter: int = 100, seed: int | None = None) -> dict | None:
+def run_spectrum(run, k: int = 6, *, which: str = "LI", batch: int = 32, batches: int = 1,
+                 tol: float = 1e-4, maxiter: int = 100, seed: int | None = None,
+                 device: str = "cpu", cache=None) -> dict | None:
     """Top-``k`` eigenvalues of the game Jacobian of a trained run, at its last checkpoint.
 
     ``run`` is a :func:`gamedyn.bridge.train` output folder (its ``config.json`` and
-    ``checkpoint.pt`` rebuild the models, the data and the losses, in float64, with spectral
-    norms frozen). The Jacobian is that of the losses on one fixed batch of ``batch`` real
-    images and latents. ``which`` is ARPACK's selection: ``"LI"`` (largest imaginary part:
-    the rotational modes behind oscillation; the default), ``"LM"`` (largest modulus, often
-    the stiff, real discriminator directions) or ``"LR"``. The ARPACK budget is bounded
-    (``tol``, ``maxiter``): eigenvalues that did not converge are left out, and ``None``
-    comes back when none did. Returns a dict with ``eigenvalues`` (pairs ``[re, im]``),
-    ``max_real``, ``max_abs_imag``, ``mean_rotation`` and ``median_rotation`` (of
-    ``|Im| / |Re|`` over the eigenvalues found, capped at 1e6) and ``n_parameters``.
+    ``checkpoint.pt`` rebuild the models, the data and the losses, in float64 on ``device``,
+    with spectral norms frozen). The Jacobian is that of the losses on a fixed batch of
+    ``batch`` real images and latents; with ``batches`` > 1 it is taken again on each of
+    ``batches`` independent batches (seeds ``seed``, ``seed + 1``, ...; ``seed`` defaults to
+    the run's seed + 3), so that the spread over batches says how much of a difference
+    between two runs is batch noise. ``which`` is ARPACK's selection: ``"LI"`` (largest
+    imaginary part: the rotational modes behind oscillation; the default), ``"LM"`` (largest
+    modulus, often the stiff, real discriminator directions) or ``"LR"``. The ARPACK budget
+    is bounded (``tol``, ``maxiter``): eigenvalues that did not converge are left out.
+
+    ``cache`` (a path to a JSON file) keeps each batch's spectrum as soon as it is found; a
+    later call with the same settings on the same checkpoint reads the batches from it, so an
+    interrupted call loses no finished batch.
+
+    Returns ``None`` when ARPACK converged on no batch, else a dict with ``n_parameters``,
+    ``which``, ``batches`` (one dict per batch: ``seed``, ``eigenvalues`` as ``[re, im]``
+    pairs, empty if none converged, ``max_real``, ``max_abs_imag``, ``mean_rotation`` and
+    ``median_rotation`` of ``|Im| / |Re|`` capped at 1e6), and at the top level the fields
+    of the first batch with eigenvalues.
     """
     from ._data import load_data
     from ._losses import gan_losses
@@ -131,34 +145,62 @@ def run_spectrum(run, k: int = 6, *, which: str = "LI", batch: int = 32, tol: fl
     if not (run / "config.json").is_file() or not (run / "checkpoint.pt").is_file():
         raise ValueError(f"run={str(run)!r} is not accepted; expected a training folder with "
                          "config.json and checkpoint.pt (gamedyn train --out)")
+    if not isinstance(batches, int) or isinstance(batches, bool) or batches < 1:
+        raise ValueError(f"batches={batches!r} is not accepted; expected an integer >= 1")
     config = TrainConfig.from_json(json.loads((run / "config.json").read_text()))
     saved = torch.load(run / "checkpoint.pt", map_location="cpu", weights_only=False)
-    data = load_data(config.data, size=config.image_size, n=config.n_data, seed=config.seed)
-    G, D = make_models(config.arch, image_size=config.image_size, channels=data.shape[0],
-                       width=config.width, latent=config.latent, norm=config.norm,
-                       spectral_norm=config.spectral_norm, attention=config.attention,
-                       minibatch_std=config.minibatch_std, seed=config.seed)
-    G.load_state_dict(saved["G"])
-    D.load_state_dict(saved["D"])
-    G, D = G.double(), D.double()
-    freeze_spectral_norm(G)
-    freeze_spectral_norm(D)
-    gen = torch.Generator().manual_seed(config.seed + 3 if seed is None else seed)
-    real = data.sample(min(batch, len(data)), generator=gen)[0].double()
-    latent = G.sample_latent(real.shape[0], generator=gen)
-    closure = gan_losses(G, D, real, latent, loss=config.loss, reg=config.reg, gamma=config.gamma)
-    spec = top_eigenvalues(closure, G.parameters(), D.parameters(), k=k, which=which, tol=tol,
-                           maxiter=maxiter, ncv=max(2 * k + 1, 20))
-    values = spec.eigenvalues
-    if values.size == 0:
+    first_seed = config.seed + 3 if seed is None else int(seed)
+    key = {"k": k, "which": which, "batch": batch, "tol": tol, "maxiter": maxiter,
+           "seed": first_seed, "step": saved.get("step"),
+           "config": {name: v for name, v in config.to_json().items() if name not in ("out", "device")}}
+    found = []
+    if cache is not None and Path(cache).is_file():
+        stored = json.loads(Path(cache).read_text())
+        if stored.get("key") == json.loads(json.dumps(key)):  # compared as JSON would read it
+            found = stored["batches"][:batches]
+    if len(found) < batches:
+        dev = resolve_device(device)
+        data = load_data(config.data, size=config.image_size, n=config.n_data, seed=config.seed)
+        G, D = make_models(config.arch, image_size=config.image_size, channels=data.shape[0],
+                           width=config.width, latent=config.latent, norm=config.norm,
+                           spectral_norm=config.spectral_norm, attention=config.attention,
+                           minibatch_std=config.minibatch_std, seed=config.seed)
+        G.load_state_dict(saved["G"])
+        D.load_state_dict(saved["D"])
+        G, D = G.double().to(dev), D.double().to(dev)
+        freeze_spectral_norm(G)
+        freeze_spectral_norm(D)
+    for i in range(len(found), batches):
+        gen = torch.Generator().manual_seed(first_seed + i)
+        real = data.sample(min(batch, len(data)), generator=gen)[0].double().to(dev)
+        latent = G.sample_latent(real.shape[0], generator=gen)
+        closure = gan_losses(G, D, real, latent, loss=config.loss, reg=config.reg, gamma=config.gamma)
+        spec = top_eigenvalues(closure, G.parameters(), D.parameters(), k=k, which=which, tol=tol,
+                               maxiter=maxiter, ncv=max(2 * k + 1, 20))
+        found.append(_batch_summary(first_seed + i, spec.eigenvalues, spec.n))
+        if cache is not None:
+            payload = {"key": key, "batches": found}
+            atomic_write(Path(cache), lambda tmp: Path(tmp).write_text(json.dumps(payload, indent=1)))
+    converged = [b for b in found if b["eigenvalues"]]
+    if not converged:
         return None
+    first = converged[0]
+    return {"n_parameters": first["n_parameters"], "which": which,
+            **{name: first[name] for name in ("eigenvalues", "max_real", "max_abs_imag",
+                                              "mean_rotation", "median_rotation")},
+            "batches": found}
+
+
+def _batch_summary(seed: int, values: np.ndarray, n_parameters: int) -> dict:
+    """One batch's spectrum as JSON-ready numbers (``None`` statistics when none converged)."""
     pairs = [[float(v.real), float(v.imag)] for v in values]
     rotations = _rotations(pairs)
-    return {"n_parameters": spec.n, "which": which, "eigenvalues": pairs,
-            "max_real": float(values.real.max()),
-            "max_abs_imag": float(np.abs(values.imag).max()),
-            "mean_rotation": float(np.mean(rotations)),
-            "median_rotation": float(np.median(rotations))}
+    some = bool(pairs)
+    return {"seed": seed, "n_parameters": int(n_parameters), "eigenvalues": pairs,
+            "max_real": float(values.real.max()) if some else None,
+            "max_abs_imag": float(np.abs(values.imag).max()) if some else None,
+            "mean_rotation": float(np.mean(rotations)) if some else None,
+            "median_rotation": float(np.median(rotations)) if some else None}
 
 
 def _series(out: Path, key: str):
@@ -200,6 +242,7 @@ def bridge_check(size: str = "smoke", *, out="runs/bridge-check", device: str = 
 
     settings = {**SIZES[size], **overrides}
     spectrum_k = settings.pop("spectrum_k")
+    spectrum_batches = settings.pop("spectrum_batches")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     gamma_r1 = 1.0
@@ -224,22 +267,32 @@ def bridge_check(size: str = "smoke", *, out="runs/bridge-check", device: str = 
         result = runs[name]["result"]
         spectrum = None
         if result["status"] != "diverged" and (run_out / "checkpoint.pt").exists():
-            spectrum = run_spectrum(run_out, spectrum_k, which="LI")
+            cache = run_out / "spectrum.json"
+            if not reuse:
+                cache.unlink(missing_ok=True)
+            spectrum = run_spectrum(run_out, spectrum_k, which="LI", batches=spectrum_batches,
+                                    device=device, cache=cache)
         observed[name] = {"status": result["status"], "oscillation": result["oscillation"], "spectrum": spectrum}
     amp = {n: observed[n]["oscillation"]["gap"]["amplitude"] for n in observed}
     agree = _compare(amp["alt-gda"], amp["alt-gda-r1"], AMPLITUDE_RATIO)
     spectra = {n: observed[n]["spectrum"] for n in observed}
     spectrum_text = ""
     if all(spectra.values()):
-        # The median over the k eigenvalues found decides: one eigenvalue's ratio is noisy.
-        median = {n: _median_rotation(spectra[n]) for n in spectra}
+        # Per batch, the median over the k eigenvalues found (one eigenvalue's ratio is
+        # noisy); over batches, the range says whether the difference beats batch noise.
+        medians = {n: _batch_medians(spectra[n]) for n in spectra}
         top = {n: _rotation(spectra[n]) for n in spectra}
         found = {len(spectra[n]["eigenvalues"]) for n in spectra}
+        more = _separated(medians["alt-gda"], medians["alt-gda-r1"])
+        n_batches = min(len(m) for m in medians.values())
+        on = (f"on each of {n_batches} batches" if n_batches > 1 else "on one batch")
         spectrum_text = (f"; of the trained game's {' / '.join(map(str, sorted(found)))} most rotational "
-                         f"eigenvalues (ARPACK 'LI') the median |Im| / |Re| is {median['alt-gda']:.3g} "
-                         f"without R1 vs {median['alt-gda-r1']:.3g} with R1 (that of the largest |Im|: "
-                         f"{top['alt-gda']:.3g} vs {top['alt-gda-r1']:.3g}); more rotation without R1, as "
-                         f"predicted: {_yes_no(median['alt-gda'] > median['alt-gda-r1'])}")
+                         f"eigenvalues (ARPACK 'LI') {on}, the median |Im| / |Re| is "
+                         f"{_spread(medians['alt-gda'])} without R1 vs {_spread(medians['alt-gda-r1'])} "
+                         f"with R1 (that of the largest |Im| on the first batch: {top['alt-gda']:.3g} vs "
+                         f"{top['alt-gda-r1']:.3g}); more rotation without R1"
+                         f"{' on every batch' if n_batches > 1 else ''}, as predicted: {_yes_no(more)}"
+                         + (" (the batch ranges overlap)" if more is None else ""))
     pairs.append(CheckPair(
         name="oscillation",
         question="Does R1 damp the oscillation that alternating GDA shows without it?",
@@ -318,6 +371,28 @@ def _median_rotation(spectrum: dict) -> float:
     return float(np.median(_rotations(spectrum["eigenvalues"])))
 
 
+def _batch_medians(spectrum: dict) -> list[float]:
+    """The median |Im| / |Re| of each batch on which eigenvalues were found."""
+    batches = spectrum.get("batches") or [spectrum]
+    return [_median_rotation(b) for b in batches if b["eigenvalues"]]
+
+
+def _separated(first: list[float], second: list[float]):
+    """True when every value of ``first`` exceeds every value of ``second``, False for the
+    reverse, None when the ranges overlap."""
+    if min(first) > max(second):
+        return True
+    if max(first) < min(second):
+        return False
+    return None
+
+
+def _spread(values: list[float]) -> str:
+    """The median of ``values``, with their range when there are several."""
+    centre = f"{np.median(values):.3g}"
+    return centre if len(values) == 1 else f"{centre} (batches {min(values):.3g} to {max(values):.3g})"
+
+
 def _collapse_agreement(score: dict, observed: dict):
     """Simultaneous GDA should miss more modes, or at equal modes have a larger KL; a KL
     difference within the sampling noise is inconclusive. Returns (agree, noise)."""
@@ -363,8 +438,10 @@ def _write_report(out: Path, size: str, pairs: list[CheckPair], runs: dict) -> N
     for name, color, marker in (("alt-gda", "C1", "o"), ("alt-gda-r1", "C0", "s")):
         spec = pairs[0].observed[name]["spectrum"]
         if spec:
-            values = np.array(spec["eigenvalues"])
-            axes[1].scatter(values[:, 0], values[:, 1], color=color, marker=marker, label=name)
+            batches = [b["eigenvalues"] for b in spec.get("batches") or [spec] if b["eigenvalues"]]
+            values = np.concatenate([np.array(b) for b in batches])
+            label = name if len(batches) == 1 else f"{name} ({len(batches)} batches)"
+            axes[1].scatter(values[:, 0], values[:, 1], color=color, marker=marker, alpha=0.6, label=label)
     axes[1].axvline(0, color="0.5", lw=0.8)
     axes[1].set(title="trained game: eigenvalues of largest |Im|", xlabel="Re", ylabel="Im")
     axes[1].legend()
@@ -401,10 +478,11 @@ def _write_report(out: Path, size: str, pairs: list[CheckPair], runs: dict) -> N
                 period = "none" if osc["period_steps"] is None else f"{osc['period_steps']:.0f} steps"
                 spec = o["spectrum"]
                 top = max(spec["eigenvalues"], key=lambda v: abs(v[1])) if spec else None
+                several = spec is not None and len(_batch_medians(spec)) > 1
                 spec_text = "" if not spec else (
-                    f"; trained game: eigenvalue of largest |Im| {top[0]:.3g} "
-                    f"+- {abs(top[1]):.3g}i (|Im|/|Re| {_rotation(spec):.3g}), median |Im|/|Re| of the "
-                    f"{len(spec['eigenvalues'])} found {_median_rotation(spec):.3g}")
+                    f"; trained game{' (first batch)' if several else ''}: eigenvalue of largest |Im| "
+                    f"{top[0]:.3g} +- {abs(top[1]):.3g}i (|Im|/|Re| {_rotation(spec):.3g}), median "
+                    f"|Im|/|Re| of the {len(spec['eigenvalues'])} found {_spread(_batch_medians(spec))}")
                 seen = f"{o['status']}; gap amplitude {osc['amplitude']:.4g}, period {period}{spec_text}"
             else:
                 hop = o["hopping"]

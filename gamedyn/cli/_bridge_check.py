@@ -30,6 +30,9 @@ def add_parser(sub) -> None:
                              "width-32 DCGAN, 3,000 steps, about an hour on a CPU; full: stacked digits, "
                              "width-64 DCGAN, 20,000 steps, GPU")
     parser.add_argument("--steps", type=int, default=None, help="training steps of every run (default: the size's)")
+    parser.add_argument("--spectrum-batches", type=int, default=None,
+                        help="batches on which the trained game's spectrum is taken, to tell a "
+                             "difference from batch noise (default: the size's, 3 or 5)")
     parser.add_argument("--out", default="runs/bridge-check", help="output folder")
     parser.add_argument("--device", default="auto", help="'auto' (CUDA when present), 'cpu' or 'cuda'")
     parser.add_argument("--seed", type=int, default=0, help="seed of every run")
@@ -43,7 +46,9 @@ def run(args) -> int:
 
     from ..bridge._check import bridge_check
 
-    overrides = {} if args.steps is None else {"steps": args.steps}
+    overrides = {name: value for name, value in (("steps", args.steps),
+                                                 ("spectrum_batches", args.spectrum_batches))
+                 if value is not None}
     pairs = bridge_check(args.size, out=args.out, device=args.device, seed=args.seed,
                          progress=not args.quiet, reuse=not args.fresh, **overrides)
     for pair in pairs:

@@ -12,7 +12,8 @@ import gamedyn as gd
 
 # The same run sizes as test_train.py's TINY: seconds per run, every code path exercised.
 TINY = dict(n_data=400, width=4, batch=16, steps=12, log_every=2, eval_every=6, eval_samples=200,
-            classifier_steps=40, sample_every=6, checkpoint_every=6, spectrum_k=2)
+            classifier_steps=40, sample_every=6, checkpoint_every=6, spectrum_k=2,
+            spectrum_batches=2)
 
 
 def _alternating_dirac_radius(a, gamma, h):
@@ -68,9 +69,12 @@ def test_report_has_both_comparisons_with_observations(check):
         assert observed["oscillation"]["gap"]["amplitude"] >= 0
         spectrum = observed["spectrum"]
         if spectrum is not None:  # ARPACK may return fewer than k within its bounded budget
-            assert len(spectrum["eigenvalues"]) <= TINY["spectrum_k"]
-            ratios = [min(abs(im) / abs(re), 1e6) if re else 1e6 for re, im in spectrum["eigenvalues"]]
-            assert spectrum["median_rotation"] == pytest.approx(np.median(ratios), rel=1e-12)  # same numbers, other order
+            assert len(spectrum["batches"]) == TINY["spectrum_batches"]
+            for batch in spectrum["batches"]:
+                assert len(batch["eigenvalues"]) <= TINY["spectrum_k"]
+                ratios = [min(abs(im) / abs(re), 1e6) if re else 1e6 for re, im in batch["eigenvalues"]]
+                if ratios:  # same numbers, other order
+                    assert batch["median_rotation"] == pytest.approx(np.median(ratios), rel=1e-12)
     for name in ("sim-gda", "extragradient"):
         observed = saved[1]["observed"][name]
         assert 0 <= observed["modes"] <= observed["n_modes"] == 10 and observed["n_samples"] == 200
@@ -146,3 +150,70 @@ def test_rotation_statistics_of_a_spectrum():
     assert _rotation({"eigenvalues": [[-1, 2], [-10, 1]]}) == 2.0
     assert _median_rotation(spectrum) == 2.0  # sorted ratios 0.1 0.1 2 2 1e6 1e6: middle two are 2
     assert _median_rotation({"eigenvalues": [[-3, 4], [-3, -4], [-8, 2]]}) == pytest.approx(4 / 3)
+
+
+def test_run_spectrum_takes_independent_batches_and_keeps_each_in_its_cache(check, tmp_path, monkeypatch):
+    import gamedyn.bridge._spectrum as spectrum_module
+
+    out, _ = check
+    run = out / "alt-gda"
+    settings = dict(which="LM", maxiter=1000)  # the stiffest directions: ARPACK converges at once
+    one = gd.bridge.run_spectrum(run, 2, **settings)
+    cache = tmp_path / "spectrum.json"
+    two = gd.bridge.run_spectrum(run, 2, batches=2, cache=cache, **settings)
+    seed = one["batches"][0]["seed"]
+    assert [b["seed"] for b in two["batches"]] == [seed, seed + 1]
+    # batch 0 is the one-batch spectrum (same seed, same batch, same ARPACK start vector) ...
+    assert two["batches"][0] == one["batches"][0] and two["eigenvalues"] == one["eigenvalues"]
+    # ... and batch 1 another batch, so another Jacobian
+    assert two["batches"][1]["eigenvalues"] != two["batches"][0]["eigenvalues"]
+
+    calls = []
+    real = spectrum_module.top_eigenvalues
+    monkeypatch.setattr(spectrum_module, "top_eigenvalues", lambda *a, **kw: calls.append(1) or real(*a, **kw))
+    three = gd.bridge.run_spectrum(run, 2, batches=3, cache=cache, **settings)
+    assert len(calls) == 1 and three["batches"][:2] == two["batches"]  # two read back, one computed
+    gd.bridge.run_spectrum(run, 2, batches=1, cache=cache, which="LM", maxiter=999)
+    assert len(calls) == 2  # other settings: the cache is not theirs
+
+    def interrupted(*a, **kw):
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        calls.append(1)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(spectrum_module, "top_eigenvalues", interrupted)
+    fresh = tmp_path / "interrupted.json"
+    with pytest.raises(KeyboardInterrupt):
+        gd.bridge.run_spectrum(run, 2, batches=3, cache=fresh, **settings)
+    assert json.loads(fresh.read_text())["batches"] == [one["batches"][0]]  # the finished batch kept
+
+    with pytest.raises(ValueError, match="batches=0 is not accepted"):
+        gd.bridge.run_spectrum(run, 2, batches=0)
+
+
+def test_a_spectral_difference_counts_only_beyond_the_batch_range():
+    from gamedyn.bridge._check import _batch_medians, _separated, _spread
+
+    assert _separated([17.8, 13.6, 16.4], [2.0, 2.4]) is True
+    assert _separated([1.0, 1.5], [2.0, 2.4]) is False
+    assert _separated([17.8, 2.1], [2.0, 2.4]) is None  # the ranges overlap
+    assert _spread([17.8, 13.6, 16.4]) == "16.4 (batches 13.6 to 17.8)" and _spread([2.0]) == "2"
+    spectrum = {"eigenvalues": [[-1, 2]], "batches": [{"eigenvalues": [[-1, 2], [-1, -2], [-4, 2]]},
+                                                      {"eigenvalues": []}, {"eigenvalues": [[-1, 8]]}]}
+    assert _batch_medians(spectrum) == [2.0, 8.0]  # a batch without eigenvalues is left out
+    assert _batch_medians({"eigenvalues": [[-1, 3]]}) == [3.0]  # a report written before batches
+
+
+def test_cli_passes_only_the_settings_it_was_given(monkeypatch, capsys):
+    import gamedyn.bridge._check as check_module
+    from gamedyn.cli import main
+
+    seen = []
+    monkeypatch.setattr(check_module, "bridge_check", lambda size, **kw: seen.append((size, kw)) or [])
+    assert main(["bridge-check", "--size", "medium", "--spectrum-batches", "4", "--out", "somewhere"]) == 0
+    assert main(["bridge-check", "--steps", "7"]) == 0
+    (size, given), (_, plain) = seen
+    assert size == "medium" and given["spectrum_batches"] == 4 and "steps" not in given
+    assert plain["steps"] == 7 and "spectrum_batches" not in plain
+    assert "somewhere" in capsys.readouterr().out
