@@ -37,7 +37,10 @@ _EXPORTS = {
         "stacked_digits", "image_islands", "load_images", "load_data",
     ],
     "_classifier": ["ModeClassifier", "ModeCNN", "ClassifierAccuracyError", "mode_classifier", "cache_dir"],
-    "_evaluate": ["SampleEvaluation", "evaluate_samples", "expected_modes_captured", "expected_kl"],
+    "_evaluate": [
+        "SampleEvaluation", "ClassifiedSamples", "classify_samples", "evaluate_samples",
+        "expected_modes_captured", "expected_kl",
+    ],
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 

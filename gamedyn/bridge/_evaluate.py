@@ -37,6 +37,8 @@ __all__ = [
     "STACKED_MNIST_SAMPLES",
     "FEATURE_SAMPLES",
     "SampleEvaluation",
+    "ClassifiedSamples",
+    "classify_samples",
     "evaluate_samples",
     "expected_modes_captured",
     "expected_kl",
@@ -128,6 +130,36 @@ class SampleEvaluation(NamedTuple):
         return {k: v for k, v in self._asdict().items() if k != "counts"}
 
 
+class ClassifiedSamples(NamedTuple):
+    """Generated images as the classifier read them: ``labels`` ``(n,)`` (the predicted mode,
+    -1 for an image with non-finite pixels) and ``features`` ``(n, d)`` (penultimate layer).
+    :func:`evaluate_samples` takes it in place of the images, so that one draw of 26,000
+    samples can be evaluated twice (e.g. once without, once with the real images)."""
+
+    labels: np.ndarray
+    features: np.ndarray
+
+
+def classify_samples(classifier: ModeClassifier, fake, *, n_samples: int | None = None,
+                     batch_size: int = 500) -> ClassifiedSamples:
+    """Classify generated images (``fake`` and ``n_samples`` as in :func:`evaluate_samples`)
+    batch by batch, keeping only their labels and features."""
+    if not isinstance(classifier, ModeClassifier):
+        raise ValueError(f"classifier={_describe(classifier)} is not accepted; expected a ModeClassifier "
+                         "(mode_classifier(dataset))")
+    check_int("batch_size", batch_size, minimum=1)
+    if n_samples is not None:
+        check_int("n_samples", n_samples, minimum=1)
+    modes, feats = [], []
+    for batch in _batches(fake, n_samples, batch_size):
+        m, f = classifier.classify(batch, batch_size=batch_size)
+        modes.append(m.numpy())
+        feats.append(f.numpy())
+    if not modes:
+        raise ValueError("fake gave no images; expected at least one")
+    return ClassifiedSamples(np.concatenate(modes), np.concatenate(feats))
+
+
 def _batches(fake, n_samples: int | None, batch_size: int) -> Iterable:
     if isinstance(fake, (torch.Tensor, np.ndarray)):
         n = fake.shape[0] if n_samples is None else min(int(n_samples), fake.shape[0])
@@ -174,8 +206,9 @@ def evaluate_samples(classifier: ModeClassifier, fake, *, real=None, weights=Non
     classifier : the data set's :class:`ModeClassifier` (:func:`mode_classifier`).
     fake : the generated images: a tensor / array ``(n, C, H, W)`` in ``[-1, 1]``, a
         function ``sample(batch_size) -> images`` (called under ``torch.no_grad`` until
-        ``n_samples`` images are drawn; default 26,000, the Stacked-MNIST protocol), or an
-        iterable of image batches.
+        ``n_samples`` images are drawn; default 26,000, the Stacked-MNIST protocol), an
+        iterable of image batches, or images already classified (:func:`classify_samples`;
+        ``n_samples`` then does not apply).
     real : real images (an :class:`ImageDataset` or a tensor) for the Fréchet distance and
         precision / recall / density / coverage; ``None`` skips them.
     weights : the true mode probabilities (default: uniform over the classifier's modes,
@@ -207,15 +240,13 @@ def evaluate_samples(classifier: ModeClassifier, fake, *, real=None, weights=Non
         check_int("n_samples", n_samples, minimum=1)
     w = _weights(classifier.n_modes if weights is None else weights, classifier.n_modes)
 
-    modes, feats = [], []
-    for batch in _batches(fake, n_samples, batch_size):
-        m, f = classifier.classify(batch, batch_size=batch_size)
-        modes.append(m.numpy())
-        feats.append(f.numpy())
-    if not modes:
-        raise ValueError("fake gave no images; expected at least one")
-    labels = np.concatenate(modes)
-    fake_feats = np.concatenate(feats)
+    if isinstance(fake, ClassifiedSamples):
+        if fake.labels.shape[0] != fake.features.shape[0] or fake.labels.shape[0] == 0:
+            raise ValueError(f"fake={_describe(fake)} is not accepted; expected ClassifiedSamples with "
+                             "as many labels as feature rows, at least one")
+        labels, fake_feats = fake
+    else:
+        labels, fake_feats = classify_samples(classifier, fake, n_samples=n_samples, batch_size=batch_size)
     finite = labels >= 0
     n, n_finite = int(labels.shape[0]), int(finite.sum())
 

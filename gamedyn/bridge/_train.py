@@ -186,7 +186,7 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True,
     """
     from ._classifier import mode_classifier
     from ._data import load_data
-    from ._evaluate import evaluate_samples
+    from ._evaluate import classify_samples, evaluate_samples
     from ..metrics import dominant_oscillation
 
     if not isinstance(config, TrainConfig):
@@ -250,8 +250,11 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True,
     logger = _Logger(out, tensorboard)
     clf = classifier
 
-    def evaluate(final: bool = False, write: bool = True):
-        nonlocal clf
+    drawn = None  # the last evaluation's classified samples (re-read if it turns out to end the run)
+
+    def evaluate(final: bool = False, write: bool = True, again: bool = False):
+        """Evaluate the generator; ``again`` re-reads the samples the last call drew."""
+        nonlocal clf, drawn
         if clf is None:
             # trained (or loaded) on the CPU; classifies the 26,000 samples where they are made
             clf = mode_classifier(data, seed=config.seed, steps=config.classifier_steps,
@@ -263,14 +266,15 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True,
             z = sampler_model.sample_latent(n, generator=gen).to(device)
             return sampler_model(z).float().cpu()
 
-        was_training = sampler_model.training
-        sampler_model.eval()
-        try:
-            features = config.feature_metrics == "every" or (final and config.feature_metrics == "final")
-            result = evaluate_samples(clf, sample, real=data if features else None,
-                                      n_samples=config.eval_samples, seed=config.seed)
-        finally:
-            sampler_model.train(was_training)
+        if not again:
+            was_training = sampler_model.training
+            sampler_model.eval()
+            try:
+                drawn = classify_samples(clf, sample, n_samples=config.eval_samples)
+            finally:
+                sampler_model.train(was_training)
+        features = config.feature_metrics == "every" or (final and config.feature_metrics == "final")
+        result = evaluate_samples(clf, drawn, real=data if features else None, seed=config.seed)
         # a metric not computed (feature_metrics) or undefined (no finite sample) is null
         record = {"step": step, **{k: _finite_or_none(v) if isinstance(v, float) else v
                                    for k, v in result.summary().items() if not isinstance(v, np.ndarray)},
@@ -342,9 +346,9 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True,
                 best, stale = (value, 0) if better else (best, stale + 1)
                 stopping = stale >= config.patience
             if stopping and config.feature_metrics == "final":
-                # this evaluation ends the run: it gets the feature metrics too (same seeded
-                # samples, so modes and KL are those the stop was decided on)
-                last_eval = evaluate(final=True)
+                # this evaluation ends the run: it gets the feature metrics too, on the samples
+                # the stop was decided on (classified once)
+                last_eval = evaluate(final=True, again=True)
             else:
                 logger.write("eval.jsonl", last_eval)
             if stopping:

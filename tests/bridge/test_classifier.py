@@ -23,6 +23,8 @@ from gamedyn.bridge._classifier import (
 from gamedyn.bridge._data import TensorImages, image_islands, mnist_digits, stacked_digits
 from gamedyn.bridge._evaluate import (
     STACKED_MNIST_SAMPLES,
+    ClassifiedSamples,
+    classify_samples,
     evaluate_samples,
     expected_kl,
     expected_modes_captured,
@@ -239,6 +241,24 @@ def test_evaluation_takes_a_sampler_and_counts_min_count(islands20):
     labels = np.concatenate([[0] * 30, [1] * 3, [2]])
     ev = evaluate_samples(clf, data.templates[labels], min_count=3)
     assert ev.modes == 2  # mode 2 has 1 sample, below min_count
+
+
+def test_classified_samples_evaluate_as_the_images_do(islands20):
+    data, clf = islands20
+    fake = image_islands(k=20, n=600, modes=[1, 4, 9], seed=5)[:][0]
+    fake[:7] = float("nan")  # a non-finite image is labelled -1 and still counts as a sample
+    drawn = classify_samples(clf, fake, batch_size=128)
+    assert drawn.labels.shape == (600,) and drawn.features.shape == (600, clf.feature_dim)
+    assert np.all(drawn.labels[:7] == -1)
+    # classified once, evaluated twice: the same numbers as from the images themselves
+    for real in (None, data):
+        direct = evaluate_samples(clf, fake, real=real, n_features=500, seed=3)
+        again = evaluate_samples(clf, drawn, real=real, n_features=500, seed=3)
+        assert {k: v for k, v in direct._asdict().items() if k != "counts"} == pytest.approx(
+            {k: v for k, v in again._asdict().items() if k != "counts"}, nan_ok=True)
+        assert np.array_equal(direct.counts, again.counts)
+    with pytest.raises(ValueError, match="fake=.*as many labels as feature rows"):
+        evaluate_samples(clf, ClassifiedSamples(drawn.labels[:5], drawn.features))
 
 
 def test_non_finite_images_are_counted_not_crashed_on(islands20):

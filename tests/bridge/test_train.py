@@ -115,7 +115,7 @@ def test_feature_metrics_are_computed_when_asked_and_null_otherwise(tmp_path, cl
 
 
 @pytest.mark.parametrize("when", ["every", "final"])
-def test_early_stop_ends_the_run_at_the_patience_th_stale_evaluation(tmp_path, classifier, when):
+def test_early_stop_ends_the_run_at_the_patience_th_stale_evaluation(tmp_path, classifier, when, monkeypatch):
     # lr 1e-30 with plain gradient steps leaves the float32 parameters unchanged, and without
     # normalisation layers nothing else moves: every evaluation sees the same samples, so
     # "modes" never improves and the run must stop at the 1 + patience-th evaluation.
@@ -123,8 +123,14 @@ def test_early_stop_ends_the_run_at_the_patience_th_stale_evaluation(tmp_path, c
     config = gd.bridge.TrainConfig(out=str(tmp_path / when), steps=40, eval_every=5, norm="none",
                                    early_stop="modes", patience=2, feature_metrics=when, rule="gda",
                                    **settings)
+    import gamedyn.bridge._evaluate as evaluate_module
+
+    draws = []
+    classify = evaluate_module.classify_samples
+    monkeypatch.setattr(evaluate_module, "classify_samples", lambda *a, **kw: draws.append(1) or classify(*a, **kw))
     result = gd.bridge.train(config, progress=False, classifier=classifier)
     assert result.status == "early-stopped" and result.steps == 15
+    assert len(draws) == 3  # one draw per evaluation: the stopping one is not drawn again for "final"
     assert "early-stopped at step 15: modes did not improve" in result.message
     evals = [json.loads(line) for line in (tmp_path / when / "eval.jsonl").read_text().splitlines()]
     assert [e["step"] for e in evals] == [5, 10, 15]
