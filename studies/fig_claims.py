@@ -38,7 +38,8 @@ FAST_CLAIMS = (
 def short_source(text: str) -> str:
     """'Mokhtari, Ozdaglar & Pattathil 2020, ...' -> 'Mokhtari et al. 2020' (first of each)."""
     found = []
-    pattern = r"([A-Z][A-Za-z\-]+)((?:,? (?:&|and)? ?[A-Z][A-Za-z\-]+)*)( et al\.)? (\d{4})"
+    word = r"[A-Z](?:[^\W\d]|-)+"  # a capitalised name, accents included (Schäfer)
+    pattern = rf"({word})((?:,? (?:&|and)? ?{word})*)( et al\.)? (\d{{4}})"
     for match in re.finditer(pattern, text):
         name, others, etal, year = match.groups()
         entry = f"{name}{' et al.' if others or etal else ''} {year}"

@@ -62,7 +62,7 @@ def _check_rule(rule):
     if not isinstance(rule, Rule):
         raise ValueError(
             f"rule={rule!r} is not accepted; expected an update rule from gamedyn.optim "
-            "(gda, extragradient, optimistic, momentum, consensus, sga, proximal, unrolled)"
+            "(gda, extragradient, optimistic, momentum, consensus, sga, proximal, unrolled, cgd)"
         )
 
 

@@ -223,19 +223,32 @@ class TorchOracle(TorchOps):
         n = len(self.x_params)
         return [g.detach() for g in grads[:n]], [g.detach() for g in grads[n:]]
 
-    def jvp(self, x, y, vx, vy):
-        """``J(x, y) v`` by the double-backward trick: ``J v = d/dw <J^T w, v>``."""
+    def jvp(self, x, y, vx, vy, *, off_diagonal=False):
+        """``J(x, y) v`` by the double-backward trick: ``J v = d/dw <J^T w, v>``.
+
+        With ``off_diagonal=True``, ``J_off v = (J_xy v_y, J_yx v_x)``: only each player's
+        field differentiated by the other player's parameters (one evaluation all the same).
+        """
         fx, fy = self._fields(x, y, create_graph=True)
         fields = fx + fy
+        n = len(self.x_params)
         dummies = [torch.zeros_like(f, requires_grad=True) for f in fields]
-        inner = sum(torch.sum(f * w) for f, w in zip(fields, dummies))
-        params = self.x_params + self.y_params
-        jt_w = torch.autograd.grad(inner, params, create_graph=True, allow_unused=True)
+        inner_x = sum(torch.sum(f * w) for f, w in zip(fx, dummies[:n]))
+        inner_y = sum(torch.sum(f * w) for f, w in zip(fy, dummies[n:]))
+        if off_diagonal:
+            # J_xy^T w_x lands on the y-parameters, J_yx^T w_y on the x-parameters
+            to_x = torch.autograd.grad(inner_y, self.x_params, create_graph=True, allow_unused=True)
+            to_y = torch.autograd.grad(inner_x, self.y_params, create_graph=True, allow_unused=True)
+            jt_w = list(to_x) + list(to_y)
+        else:
+            params = self.x_params + self.y_params
+            jt_w = torch.autograd.grad(inner_x + inner_y, params, create_graph=True, allow_unused=True)
         pairs = [(g, v) for g, v in zip(jt_w, list(vx) + list(vy)) if g is not None]
+        if not pairs:  # no player's field depends on these parameters
+            return [torch.zeros_like(f) for f in fx], [torch.zeros_like(f) for f in fy]
         outer = sum(torch.sum(g * v) for g, v in pairs)
         jv = torch.autograd.grad(outer, dummies, allow_unused=True)
         jv = [torch.zeros_like(f) if g is None else g.detach() for g, f in zip(jv, fields)]
-        n = len(self.x_params)
         return jv[:n], jv[n:]
 
     def unrolled_field_x(self, x, y, k: int, lr, through: bool = True):
@@ -267,14 +280,15 @@ class TorchOracle(TorchOps):
             adjoint = self.axpy(lr, [g.detach() for g in pulled[n:]], adjoint)
         return [-g for g in total_x]
 
-    def solve_shifted(self, x, y, a_x, a_y, r_x, r_y, *, tol=None, max_iter=None):
+    def solve_shifted(self, x, y, a_x, a_y, r_x, r_y, *, off_diagonal=False, tol=None, max_iter=None):
         """Solve ``(I - diag(a_x, a_y) J(x, y)) d = r`` by GMRES on Jacobian-vector products
-        (exact in at most ``n`` iterations; the Jacobian is never formed)."""
+        (exact in at most ``n`` iterations; the Jacobian is never formed). With
+        ``off_diagonal=True``, ``J`` is ``[[0, J_xy], [J_yx, 0]]`` (competitive gradient descent)."""
         a_x, a_y = _num(a_x), _num(a_y)
         n_x = len(r_x)
 
         def matvec(d):
-            jx, jy = self.jvp(x, y, d[:n_x], d[n_x:])
+            jx, jy = self.jvp(x, y, d[:n_x], d[n_x:], off_diagonal=off_diagonal)
             return self.axpy(-a_x, jx, d[:n_x]) + self.axpy(-a_y, jy, d[n_x:])
 
         rhs = list(r_x) + list(r_y)

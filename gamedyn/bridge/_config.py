@@ -14,7 +14,10 @@ ARCHITECTURES = ("dcgan", "resnet")
 LOSSES = ("saturating", "nonsaturating", "wasserstein", "wgan_gp", "least_squares", "hinge",
           "relativistic", "relativistic_average")
 REGULARIZERS = (None, "r1", "r2", "gp", "instance_noise")
-RULE_NAMES = ("gda", "extragradient", "optimistic", "momentum", "consensus", "sga", "proximal", "unrolled")
+RULE_NAMES = ("gda", "extragradient", "optimistic", "momentum", "consensus", "sga", "proximal", "unrolled",
+              "cgd")
+#: Rules that solve a linear system for their step and take no base (Adam / RMSProp).
+NO_BASE_RULES = ("proximal", "cgd")
 #: Evaluation metrics an early stop may watch, and whether smaller or larger is better.
 EARLY_STOP = {"kl": "min", "frechet": "min", "modes": "max", "recall": "max", "precision": "max",
               "coverage": "max", "density": "max"}
@@ -91,6 +94,9 @@ class TrainConfig:
         check_choice("reg", self.reg, REGULARIZERS)
         check_choice("rule", self.rule, RULE_NAMES)
         check_choice("base", self.base, ("adam", "rmsprop", "none"))
+        if self.rule in NO_BASE_RULES and self.base != "none":
+            raise ValueError(f"base={self.base!r} is not accepted with rule={self.rule!r}, which takes "
+                             "no base transformation; use base='none'")
         check_choice("first", self.first, ("x", "y"))
         check_choice("early_stop", self.early_stop, (None, *EARLY_STOP))
         check_choice("feature_metrics", self.feature_metrics, FEATURE_METRICS)

@@ -30,8 +30,8 @@ class GameOptimizer:
     Parameters
     ----------
     rule : any rule of :mod:`gamedyn.optim` (``gda``, ``extragradient``, ``optimistic``,
-        ``momentum``, ``consensus``, ``sga``, ``proximal``, ``unrolled``), with an optional
-        ``gd.optim.adam()`` / ``gd.optim.rmsprop()`` base.
+        ``momentum``, ``consensus``, ``sga``, ``proximal``, ``unrolled``, ``cgd``), with an
+        optional ``gd.optim.adam()`` / ``gd.optim.rmsprop()`` base.
     x_params, y_params : the generator's and the discriminator's parameters (iterables of
         tensors, e.g. ``G.parameters()``).
     project_x, project_y : optional maps of a list of tensors onto the feasible set, applied

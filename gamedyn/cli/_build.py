@@ -126,7 +126,7 @@ def rule_from_args(args, **overrides) -> optim.Rule:
     lr = args.lr if args.lr_y is None else (args.lr, args.lr_y)
     base = {None: None, "adam": optim.adam(), "rmsprop": optim.rmsprop()}[args.base]
     name = args.rule
-    if base is not None and name == "proximal":
+    if base is not None and name in ("proximal", "cgd"):
         raise SystemExit(f"gamedyn: error: --base is not accepted with --rule {name}")
     k = args.k if args.k is not None else (5 if name == "unrolled" else 1)
     options = dict(alternating=args.alternating, first=args.first, k=k, beta=args.beta,
@@ -172,6 +172,7 @@ RULE_PARAMS = {
     "consensus": {**_LR, "gamma": "consensus weight of J^T F"},
     "sga": {**_LR, "lam": "adjustment weight lambda"},
     "proximal": dict(_LR),
+    "cgd": dict(_LR),
     "unrolled": {**_LR, "k": "look-ahead steps (a whole number)", "lr_unroll": "look-ahead step size"},
 }
 

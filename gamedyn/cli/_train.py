@@ -40,7 +40,7 @@ FIELD_HELP = {
     "augment": "DiffAugment policy, e.g. 'color,translation,cutout'",
     "label_smoothing": "one-sided label smoothing of the real target",
     "clip": "WGAN weight clipping of D's parameters to [-clip, clip]",
-    "rule": "update rule: gda, extragradient, optimistic, momentum, consensus, sga, proximal, unrolled",
+    "rule": "update rule: gda, extragradient, optimistic, momentum, consensus, sga, proximal, unrolled, cgd",
     "lr": "step size (of the generator with --lr-y)",
     "lr_y": "discriminator step size (TTUR)",
     "alternating": "alternating updates (gda, momentum)",

@@ -10,8 +10,8 @@ transformation ``base_init`` / ``base_update``.
 Gradient oracle (``oracle``, also an ``ops``): ``field, field_x, field_y`` (the vector field
 ``F = -(grad_x loss_x, grad_y loss_y)``), ``jvp`` / ``vjp`` (products with the Jacobian of
 ``F``), ``unrolled_field_x`` (the generator's field through ``k`` look-ahead steps of the
-discriminator), ``solve_shifted`` (``(I - diag(a_x, a_y) J) d = r``), and ``project_x`` /
-``project_y`` (the feasible sets).
+discriminator), ``solve_shifted`` (``(I - diag(a_x, a_y) J) d = r``, or with only the
+off-diagonal blocks of ``J``), and ``project_x`` / ``project_y`` (the feasible sets).
 """
 
 from __future__ import annotations
@@ -167,13 +167,22 @@ class JaxOracle(JaxOps):
             return -jax.grad(lambda u: game.losses(u, v)[0])(x)
         return -jax.grad(lambda u: game.losses(u, look_ahead(u))[0])(x)
 
-    def solve_shifted(self, x, y, a_x, a_y, r_x, r_y):
-        """Solve ``(I - diag(a_x I, a_y I) J(x, y)) d = r`` for ``d = (d_x, d_y)``."""
+    def solve_shifted(self, x, y, a_x, a_y, r_x, r_y, *, off_diagonal=False):
+        """Solve ``(I - diag(a_x I, a_y I) J(x, y)) d = r`` for ``d = (d_x, d_y)``.
+
+        With ``off_diagonal=True``, ``J`` is replaced by its off-diagonal blocks
+        ``[[0, J_xy], [J_yx, 0]]`` (each player's field differentiated by the other's
+        parameters), the system of competitive gradient descent.
+        """
         n_x = x.shape[0]
         r = jnp.concatenate([r_x, r_y])
 
         def matvec(d):
-            jx, jy = self.jvp(x, y, d[:n_x], d[n_x:])
+            if off_diagonal:
+                jx, _ = self.jvp(x, y, jnp.zeros_like(d[:n_x]), d[n_x:])
+                _, jy = self.jvp(x, y, d[:n_x], jnp.zeros_like(d[n_x:]))
+            else:
+                jx, jy = self.jvp(x, y, d[:n_x], d[n_x:])
             return jnp.concatenate([d[:n_x] - a_x * jx, d[n_x:] - a_y * jy])
 
         if r.shape[0] <= DENSE_SOLVE_MAX:
@@ -181,6 +190,9 @@ class JaxOracle(JaxOps):
                 return jnp.concatenate(self.game.field(z[:n_x], z[n_x:]))
 
             jac = jax.jacfwd(joint_field)(jnp.concatenate([x, y]))
+            if off_diagonal:
+                player = jnp.arange(r.shape[0]) < n_x
+                jac = jnp.where(player[:, None] != player[None, :], jac, 0.0)
             shift = jnp.concatenate([jnp.full(n_x, a_x), jnp.full(y.shape[0], a_y)])
             matrix = jnp.eye(r.shape[0], dtype=jac.dtype) - shift[:, None] * jac
             d = jnp.linalg.solve(matrix, r)

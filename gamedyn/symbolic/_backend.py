@@ -326,9 +326,11 @@ class SympyOracle(SympyOps):
         total = partial_x + (partial_y * slope if through else 0)
         return self.affine(-total)
 
-    def solve_shifted(self, x, y, a_x, a_y, r_x, r_y):
-        """Solve ``(I - diag(a_x, a_y) J) d = r`` exactly."""
+    def solve_shifted(self, x, y, a_x, a_y, r_x, r_y, *, off_diagonal=False):
+        """Solve ``(I - diag(a_x, a_y) J) d = r`` exactly (``J`` without its diagonal if
+        ``off_diagonal``)."""
         shift = sp.diag(exact(a_x), exact(a_y))
-        matrix = (sp.eye(2) - shift * self.J).applyfunc(sp.cancel)
+        J = sp.Matrix([[0, self.J[0, 1]], [self.J[1, 0], 0]]) if off_diagonal else self.J
+        matrix = (sp.eye(2) - shift * J).applyfunc(sp.cancel)
         d = matrix.LUsolve(sp.Matrix([r_x, r_y]))
         return self.affine(d[0]), self.affine(d[1])

@@ -39,6 +39,7 @@ __all__ = [
     "consensus_rules",
     "sga_rules",
     "proximal_rules",
+    "cgd_rules",
     "unrolled_rules",
     "rules",
     "LINEAR_RULES",
@@ -367,6 +368,7 @@ RULE_RANGES = {
     "gamma (consensus)": (">= 0", (0.0, 2.0)),
     "lam (sga)": ("any finite real", (-1.0, 1.0)),
     "lr (proximal)": ("> 0, finite; no step-size limit", (0.01, 10.0)),
+    "lr (cgd)": ("> 0, finite; no step-size limit", (0.01, 10.0)),
     "k (unrolled)": ("whole number >= 0 (static)", (1, 5)),
 }
 
@@ -468,6 +470,11 @@ def proximal_rules(lr=(0.01, 10.0), *, ttur=True):
     return st.builds(_optim.proximal, _lr(lr, ttur))
 
 
+def cgd_rules(lr=(0.01, 10.0), *, ttur=True):
+    """Competitive gradient descent (any step size is valid)."""
+    return st.builds(_optim.cgd, _lr(lr, ttur))
+
+
 def unrolled_rules(lr=(0.01, 0.5), k=(1, 5), *, ttur=True):
     """Unrolled GAN with ``k`` look-ahead steps."""
     return st.builds(_optim.unrolled, _lr(lr, ttur), _ints("k", k, 0))
@@ -483,12 +490,13 @@ LINEAR_RULES = {
     "sga": sga_rules,
     "proximal": proximal_rules,
     "unrolled": unrolled_rules,
+    "cgd": cgd_rules,
 }
 
 
 def rules(names=None, lr=(0.01, 0.5), *, ttur=True):
     """Any rule in ``names`` (default: all of :data:`LINEAR_RULES`) with its valid
-    hyperparameters; step sizes in ``lr`` (proximal: up to ``20 * high``).
+    hyperparameters; step sizes in ``lr`` (proximal and cgd: up to ``20 * high``).
 
     >>> from hypothesis import find
     >>> find(rules(names=["gda"]), lambda r: True)
@@ -500,8 +508,8 @@ def rules(names=None, lr=(0.01, 0.5), *, ttur=True):
     low, high = _range("lr", lr)
     chosen = []
     for name in names:
-        if name == "proximal":
-            chosen.append(proximal_rules((low, 20 * high), ttur=ttur))
+        if name in ("proximal", "cgd"):
+            chosen.append(LINEAR_RULES[name]((low, 20 * high), ttur=ttur))
         else:
             chosen.append(LINEAR_RULES[name](lr=(low, high), ttur=ttur))
     return st.one_of(*chosen)

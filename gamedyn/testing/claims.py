@@ -216,6 +216,20 @@ CLAIMS: tuple[Claim, ...] = (
         equation="(I - lr J)^{-1}: rho = (1 + lr^2 s_min^2)^{-1/2} < 1",
     ),
     Claim(
+        name="cgd-bilinear",
+        statement="Competitive gradient descent converges on every invertible bilinear game "
+        "for every step size.",
+        games=_bilinear(),
+        games_text=BILINEAR_TEXT,
+        rule=lambda game, u: optim.cgd(u / s_min(game)),
+        rule_text="cgd(lr)",
+        region={"u": Param("lr s_min", Interval(0.05, 50.0))},
+        regime="converged",
+        source="Schäfer & Anandkumar 2019, 'Competitive gradient descent' (NeurIPS)",
+        equation="J_off = J on a bilinear game, so the step is (I - lr J)^{-1}: "
+        "rho = (1 + lr^2 s_min^2)^{-1/2} < 1",
+    ),
+    Claim(
         name="alternating-gda-cycles",
         statement="Alternating GDA neither converges nor diverges on bilinear games: it cycles "
         "(rho = 1, bounded) whenever lr_x lr_y s_max^2 < 4.",

@@ -32,6 +32,8 @@ RULES = {
     "proximal": gd.optim.proximal(0.5),
     "unrolled": gd.optim.unrolled(0.1, 3),
     "unrolled_no_backprop": gd.optim.unrolled(0.1, 2, through=False),
+    "cgd": gd.optim.cgd(0.3),
+    "cgd_ttur": gd.optim.cgd((0.2, 0.5)),
     "gda_adam": gd.optim.gda(0.01, base=gd.optim.adam(b1=0.5, b2=0.9)),
     "extragradient_adam": gd.optim.extragradient(0.01, base=gd.optim.adam()),
     "optimistic_adam": gd.optim.optimistic(0.01, base=gd.optim.adam()),
@@ -110,3 +112,47 @@ def test_bad_arguments_are_named():
     import optax
     with pytest.raises(ValueError, match="not accepted by the PyTorch backend"):
         gd.bridge.GameOptimizer(gd.optim.gda(0.1, base=optax.sgd(0.1)), [x], [x])
+
+
+def test_cgd_conforms_where_the_jacobian_has_diagonal_blocks():
+    # On a bilinear game J_off = J; a quadratic game's diagonal blocks -B and -C tell the
+    # off-diagonal system of CGD from the proximal one.
+    B, C = np.diag([0.4, -0.3, 0.2]), np.diag([0.5, 0.1])
+    rule, steps = gd.optim.cgd((0.3, 0.5)), 30
+    jax_traj = np.asarray(gd.simulate(gd.games.Quadratic(A, B=B, C=C), rule, Z0, steps).trajectory)
+    x = torch.tensor(Z0[:N_X], dtype=torch.float64, requires_grad=True)
+    y = torch.tensor(Z0[N_X:], dtype=torch.float64, requires_grad=True)
+    At, Bt, Ct = (torch.tensor(m, dtype=torch.float64) for m in (A, B, C))
+
+    def losses():
+        f = x @ Bt @ x / 2 + x @ At @ y - y @ Ct @ y / 2
+        return f, -f
+
+    opt = gd.bridge.GameOptimizer(rule, [x], [y])
+    torch_traj = [Z0]
+    for _ in range(steps):
+        opt.step(losses)
+        torch_traj.append(torch.cat([x, y]).detach().numpy().copy())
+    np.testing.assert_allclose(np.array(torch_traj), jax_traj, atol=1e-10, rtol=0)
+
+
+def test_off_diagonal_jacobian_products_on_a_general_sum_game():
+    # loss_x = x'Py + x'Bx/2, loss_y = x'Qy + y'Cy/2 (not zero-sum): F = -(Py + Bx, Q'x + Cy),
+    # J = [[-B, -P], [-Q', -C]], so J v = (-Bv_x - Pv_y, -Q'v_x - Cv_y), J_off v = (-Pv_y, -Q'v_x).
+    rng = np.random.default_rng(3)
+    P, Q = rng.normal(size=(N_X, N_Y)), rng.normal(size=(N_X, N_Y))
+    B, C = np.diag([0.4, -0.3, 0.2]), np.diag([0.5, 0.1])
+    x = torch.tensor(rng.normal(size=N_X), requires_grad=True)
+    y = torch.tensor(rng.normal(size=N_Y), requires_grad=True)
+    Pt, Qt, Bt, Ct = (torch.tensor(m) for m in (P, Q, B, C))
+    oracle = gd.bridge.TorchOracle(
+        lambda: (x @ Pt @ y + x @ Bt @ x / 2, x @ Qt @ y + y @ Ct @ y / 2), [x], [y])
+    vx, vy = rng.normal(size=N_X), rng.normal(size=N_Y)
+    point = ([x.detach().clone()], [y.detach().clone()])
+    full = oracle.jvp(*point, [torch.tensor(vx)], [torch.tensor(vy)])
+    off = oracle.jvp(*point, [torch.tensor(vx)], [torch.tensor(vy)], off_diagonal=True)
+    # second derivatives of quadratics by autograd: a few roundings of O(1) numbers
+    np.testing.assert_allclose(full[0][0].numpy(), -B @ vx - P @ vy, atol=1e-13)
+    np.testing.assert_allclose(full[1][0].numpy(), -Q.T @ vx - C @ vy, atol=1e-13)
+    np.testing.assert_allclose(off[0][0].numpy(), -P @ vy, atol=1e-13)
+    np.testing.assert_allclose(off[1][0].numpy(), -Q.T @ vx, atol=1e-13)

@@ -87,6 +87,7 @@ def test_refuses_to_overwrite_a_run_and_checks_resumed_configs(tmp_path, classif
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(rule="newton"), "rule='newton' is not accepted"),
+    (dict(rule="cgd"), "base='adam' is not accepted with rule='cgd', which takes no base"),
     (dict(loss="bce"), "loss='bce' is not accepted"),
     (dict(image_size=64), "image_size=64 is not accepted"),
     (dict(ema=1.5), "ema=1.5 is not accepted"),

@@ -52,6 +52,7 @@ def test_spectrum_text_for_the_dirac_gan_with_r1():
         (["--game", "bilinear", "--matrix", "1,2;3"], "--matrix '1,2;3'"),
         (["--game", "bilinear", "--matrix", "a"], "--matrix 'a' is not a matrix"),
         (["--rule", "proximal", "--base", "adam"], "--base is not accepted with --rule proximal"),
+        (["--rule", "cgd", "--base", "rmsprop"], "--base is not accepted with --rule cgd"),
         (["--game", "dirac", "--z0", "1,2,3"], "--z0 has 3 entries"),
         (["--rule", "newton"], "invalid choice: 'newton'"),
     ],

@@ -53,7 +53,7 @@ def test_help_lists_every_game_rule_and_parameter():
     assert proc.returncode == 0
     text = proc.stdout
     for word in ["bilinear", "quadratic", "dirac", "gda", "extragradient", "optimistic",
-                 "momentum", "consensus", "sga", "proximal", "unrolled", "lr_x", "lr_y",
+                 "momentum", "consensus", "sga", "proximal", "unrolled", "cgd", "lr_x", "lr_y",
                  "ratio", "beta", "gamma", "lam", "lr_extra", "lr_unroll", "gp_target",
                  "START:STOP:NUM", "game.gamma"]:
         assert word in text, word

@@ -159,6 +159,81 @@ def test_unrolled_on_bilinear_matches_the_surrogate_gradient(through):
     np.testing.assert_allclose(z1, np.concatenate([x - LR_X * grad, y + LR_Y * A.T @ x]), atol=TIGHT)
 
 
+# -- competitive gradient descent: the paper's closed forms ------------------------------
+def test_cgd_is_the_papers_zero_sum_step_on_a_quadratic_game():
+    # Schäfer & Anandkumar 2019, eq. (4), zero-sum f = loss_x = -loss_y, one step size:
+    # dx = -lr (I + lr^2 D_xy f D_yx f)^-1 (grad_x f + lr D_xy f grad_y f)
+    # dy = +lr (I + lr^2 D_yx f D_xy f)^-1 (grad_y f - lr D_yx f grad_x f)
+    lr = 0.3
+    (z1,) = run(gd.optim.cgd(lr), 1)
+    x, y = blocks(Z0)
+    gx, gy = B @ x + A @ y, A.T @ x - C @ y  # f = x'Bx/2 + x'Ay - y'Cy/2
+    dx = -lr * np.linalg.solve(np.eye(N_X) + lr**2 * A @ A.T, gx + lr * A @ gy)
+    dy = lr * np.linalg.solve(np.eye(N_Y) + lr**2 * A.T @ A, gy - lr * A.T @ gx)
+    np.testing.assert_allclose(z1, np.concatenate([x + dx, y + dy]), atol=TIGHT)
+
+
+def test_cgd_with_two_step_sizes_is_the_nash_equilibrium_of_the_local_game():
+    # Each player's best response in the bilinear local game with penalty |d|^2 / (2 lr_p):
+    # d_x = -lr_x (grad_x f + D_xy f d_y),  d_y = +lr_y (grad_y f - D_yx f d_x)
+    (z1,) = run(gd.optim.cgd((LR_X, LR_Y)), 1)
+    x, y = blocks(Z0)
+    gx, gy = B @ x + A @ y, A.T @ x - C @ y
+    system = np.block([[np.eye(N_X), LR_X * A], [-LR_Y * A.T, np.eye(N_Y)]])
+    d = np.linalg.solve(system, np.concatenate([-LR_X * gx, LR_Y * gy]))
+    np.testing.assert_allclose(z1, Z0 + d, atol=TIGHT)
+
+
+def test_cgd_on_a_general_sum_game_uses_each_players_own_mixed_derivative():
+    # Schäfer & Anandkumar 2019, eq. (4), general sum (f = loss_x, g = loss_y):
+    # dx = -lr (I - lr^2 D_xy f D_yx g)^-1 (grad_x f - lr D_xy f grad_y g), dy symmetric.
+    # The non-saturating Dirac GAN is general-sum; its derivatives come from jax.hessian.
+    game = gd.games.DiracGAN(loss="nonsaturating")
+    lr, z0 = 0.4, np.array([0.8, -0.6])
+    (z1,) = run(gd.optim.cgd(lr), 1, z0=z0, game=game)
+
+    def loss(i):
+        return lambda z: game.losses(z[:1], z[1:])[i]
+
+    f_grad, g_grad = jax.grad(loss(0))(z0), jax.grad(loss(1))(z0)
+    f_hess, g_hess = jax.hessian(loss(0))(z0), jax.hessian(loss(1))(z0)
+    fxy, gyx = f_hess[0, 1], g_hess[1, 0]
+    assert abs(fxy + gyx) > 0.01  # not zero-sum here: the two mixed derivatives differ
+    dx = -lr * (f_grad[0] - lr * fxy * g_grad[1]) / (1 - lr**2 * fxy * gyx)
+    dy = -lr * (g_grad[1] - lr * gyx * f_grad[0]) / (1 - lr**2 * gyx * fxy)
+    np.testing.assert_allclose(z1, z0 + np.array([dx, dy]), atol=TIGHT)
+
+
+def test_cgd_is_the_proximal_point_step_on_bilinear_games():
+    # J has no diagonal blocks on a bilinear game, so (I - eta J) d = eta F(z) is the
+    # implicit step z+ = z + eta F(z+) (F linear); spectral radius 1 / sqrt(1 + lr^2 s_min^2).
+    game, lr = gd.games.Bilinear(A[:, :N_X]), (0.6, 0.6)
+    z0 = Z0[: 2 * N_X]
+    np.testing.assert_allclose(run(gd.optim.cgd(lr), 50, z0=z0, game=game),
+                               run(gd.optim.proximal(lr), 50, z0=z0, game=game), atol=TIGHT)
+    s_min = np.linalg.svd(A[:, :N_X], compute_uv=False).min()
+    assert float(gd.spectral_radius(game, gd.optim.cgd(0.6))) == pytest.approx(
+        1 / np.sqrt(1 + 0.36 * s_min**2), abs=1e-14)
+
+
+@pytest.mark.parametrize("off_diagonal", [False, True])
+def test_matrix_free_shifted_solve_equals_the_dense_one(off_diagonal, monkeypatch):
+    import gamedyn.optim._backend as backend
+
+    oracle = gd.optim.as_oracle(GAME)
+    x, y = (jnp.asarray(b) for b in blocks(Z0))
+    r_x, r_y = jnp.asarray(RNG.normal(size=N_X)), jnp.asarray(RNG.normal(size=N_Y))
+    dense = oracle.solve_shifted(x, y, LR_X, LR_Y, r_x, r_y, off_diagonal=off_diagonal)
+    monkeypatch.setattr(backend, "DENSE_SOLVE_MAX", 0)  # GMRES on Jacobian-vector products
+    gmres = oracle.solve_shifted(x, y, LR_X, LR_Y, r_x, r_y, off_diagonal=off_diagonal)
+    matrix = J * np.block([[np.zeros((N_X, N_X)), np.ones((N_X, N_Y))],
+                           [np.ones((N_Y, N_X)), np.zeros((N_Y, N_Y))]]) if off_diagonal else J
+    expected = np.linalg.solve(np.eye(5) - ETA @ matrix, np.concatenate([r_x, r_y]))
+    # GMRES stops at a relative residual of 1e-12 on this well-conditioned 5 x 5 system
+    for d in (dense, gmres):
+        np.testing.assert_allclose(np.concatenate(d), expected, atol=1e-10)
+
+
 def numpy_adam(grads, lr, b1=0.9, b2=0.999, eps=1e-8):
     """Adam from Kingma & Ba (2015), Algorithm 1, for a list of successive gradients."""
     m = v = 0.0
@@ -235,6 +310,7 @@ def test_rules_are_pytrees_with_static_switches():
         (lambda: gd.optim.extragradient(0.1, lr_extra=-2.0), r"lr_extra=-2.0 is not accepted"),
         (lambda: gd.optim.unrolled(0.1, -1), r"k=-1 is not accepted"),
         (lambda: gd.optim.proximal(0.1, max_iter=0), r"max_iter=0 is not accepted"),
+        (lambda: gd.optim.cgd(-0.5), r"lr=-0.5 is not accepted; expected a finite step size >= 0"),
         (lambda: gd.optim.adam(eps=0.0), r"eps=0.0 is not accepted"),
     ],
 )
@@ -252,5 +328,8 @@ def test_rule_named_takes_what_each_rule_accepts():
     assert repr(gd.optim.rule_named("extragradient", 0.1, **settings)) == repr(gd.optim.extragradient(0.1, 0.05))
     with pytest.raises(ValueError, match="base is not accepted with rule='proximal'"):
         gd.optim.rule_named("proximal", 0.1, base=gd.optim.adam())
+    with pytest.raises(ValueError, match="base is not accepted with rule='cgd'"):
+        gd.optim.rule_named("cgd", 0.1, base=gd.optim.adam())
+    assert repr(gd.optim.rule_named("cgd", 0.1, **settings)) == repr(gd.optim.cgd(0.1))
     with pytest.raises(ValueError, match="rule='newton' is not accepted"):
         gd.optim.rule_named("newton", 0.1)

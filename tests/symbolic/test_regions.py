@@ -190,6 +190,7 @@ RULES = [
     ("sga", {}),
     ("proximal", {}),
     ("unrolled", dict(k=2)),
+    ("cgd", dict(lr=("lr_x", "lr_y"))),
 ]
 # Hyperparameter ranges wide enough to see every regime of each rule.
 RANGES = {

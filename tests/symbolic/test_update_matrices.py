@@ -152,6 +152,7 @@ NUMERIC_RULES = [
     ("proximal", dict(lr=(0.4, 0.9))),
     ("unrolled", dict(lr=0.3, k=2)),
     ("unrolled", dict(lr=(0.3, 0.2), k=2, through=False)),
+    ("cgd", dict(lr=(0.4, 0.9))),
 ]
 NUMERIC_GAME = gd.games.Quadratic([[0.7]], B=[[0.3]], C=[[-0.2]])
 NUMERIC_VALUES = {a: sp.Rational(7, 10), b: sp.Rational(3, 10), c: sp.Rational(-2, 10)}

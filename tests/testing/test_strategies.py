@@ -147,6 +147,7 @@ def test_every_rule_strategy_builds_valid_rules(data):
         "sga": gd.optim.SGA,
         "proximal": gd.optim.Proximal,
         "unrolled": gd.optim.Unrolled,
+        "cgd": gd.optim.CGD,
     }
     assert isinstance(
         rule, classes[name]
