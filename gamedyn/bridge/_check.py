@@ -83,9 +83,11 @@ KL_SIGMAS = 3.0
 
 
 def _compare(larger_expected: float, smaller_expected: float, ratio: float) -> bool | None:
-    if larger_expected >= ratio * smaller_expected:
+    """True / False when one value exceeds ``ratio`` times the other (strictly: two zero
+    amplitudes, e.g. of runs too short to log a cycle, are no evidence either way)."""
+    if larger_expected > ratio * smaller_expected:
         return True
-    if smaller_expected >= ratio * larger_expected:
+    if smaller_expected > ratio * larger_expected:
         return False
     return None
 

@@ -122,6 +122,8 @@ def test_verdicts_need_a_difference_beyond_noise():
     assert _compare(2.0, 1.0, AMPLITUDE_RATIO) is True
     assert _compare(1.0, 2.0, AMPLITUDE_RATIO) is False
     assert _compare(1.1, 1.0, AMPLITUDE_RATIO) is None
+    assert _compare(0.0, 0.0, AMPLITUDE_RATIO) is None  # e.g. two logged points: no amplitude at all
+    assert _compare(0.1, 0.0, AMPLITUDE_RATIO) is True
     observed = {n: {"n_modes": 10, "n_samples": 1000} for n in ("sim-gda", "extragradient")}
     # K = 10, N = 1000: sd of one KL estimate sqrt(18) / 2000 = 2.1e-3; 3 sd of a difference 9.0e-3
     agree, noise = _collapse_agreement({"sim-gda": (0, 0.1008), "extragradient": (0, 0.0938)}, observed)
