@@ -74,3 +74,20 @@ def test_property_test_example_passes_under_pytest(tmp_path):
                            "test_my_optimizer.py"], capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert "2 passed" in proc.stdout
+
+
+def test_every_command_line_example_parses():
+    """Each line of the README's "Command line" block is accepted by the parser as written
+    (optional parts in square brackets left out): a renamed flag cannot leave the README stale."""
+    import shlex
+
+    from gamedyn.cli import build_parser
+
+    section = README.read_text().split("## Command line", 1)[1]
+    block = re.search(r"```bash\n(.*?)```", section, flags=re.S).group(1)
+    lines = [re.sub(r"\[[^\]]*\]", "", line.split(" #", 1)[0]) for line in block.splitlines()]
+    examples = [shlex.split(line)[1:] for line in lines if line.startswith("gamedyn ")]
+    commands = {argv[0] for argv in examples}
+    assert {"spectrum", "phase", "check", "figures", "train", "run-spectrum", "sweep", "bridge-check"} <= commands
+    for argv in examples:
+        build_parser().parse_args(argv)  # argparse exits (code 2) on anything it does not accept

@@ -128,9 +128,10 @@ def run_spectrum(run, k: int = 6, *, which: str = "LI", batch: int = 32, batches
     modulus, often the stiff, real discriminator directions) or ``"LR"``. The ARPACK budget
     is bounded (``tol``, ``maxiter``): eigenvalues that did not converge are left out.
 
-    ``cache`` (a path to a JSON file) keeps each batch's spectrum as soon as it is found; a
-    later call with the same settings on the same checkpoint reads the batches from it, so an
-    interrupted call loses no finished batch.
+    ``cache`` (a path to a JSON file) keeps each batch's spectrum as soon as it is found, one
+    entry per combination of settings and checkpoint step; a later call with the same
+    settings on the same checkpoint reads the batches from it, so an interrupted call loses no
+    finished batch, and calls with other settings keep their own entries beside it.
 
     Returns ``None`` when ARPACK converged on no batch, else a dict with ``n_parameters``,
     ``which``, ``batches`` (one dict per batch: ``seed``, ``eigenvalues`` as ``[re, im]``
@@ -155,11 +156,15 @@ def run_spectrum(run, k: int = 6, *, which: str = "LI", batch: int = 32, batches
     key = {"k": k, "which": which, "batch": batch, "tol": tol, "maxiter": maxiter,
            "seed": first_seed, "step": saved.get("step"),
            "config": {name: v for name, v in config.to_json().items() if name not in ("out", "device")}}
-    found = []
+    key = json.loads(json.dumps(key))  # compared as JSON would read it back
+    others, found = [], []
     if cache is not None and Path(cache).is_file():
         stored = json.loads(Path(cache).read_text())
-        if stored.get("key") == json.loads(json.dumps(key)):  # compared as JSON would read it
-            found = stored["batches"][:batches]
+        for entry in stored.get("entries", [stored] if "key" in stored else []):
+            if entry["key"] == key:
+                found = entry["batches"][:batches]
+            else:
+                others.append(entry)
     if len(found) < batches:
         dev = resolve_device(device)
         data = load_data(config.data, size=config.image_size, n=config.n_data, seed=config.seed)
@@ -181,7 +186,7 @@ def run_spectrum(run, k: int = 6, *, which: str = "LI", batch: int = 32, batches
                                maxiter=maxiter, ncv=max(2 * k + 1, 20))
         found.append(_batch_summary(first_seed + i, spec.eigenvalues, spec.n))
         if cache is not None:
-            payload = {"key": key, "batches": found}
+            payload = {"entries": [*others, {"key": key, "batches": found}]}
             atomic_write(Path(cache), lambda tmp: Path(tmp).write_text(json.dumps(payload, indent=1)))
     converged = [b for b in found if b["eigenvalues"]]
     if not converged:

@@ -4,6 +4,7 @@ comparisons, and the smoke size runs end to end from the command line (slow)."""
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -176,7 +177,10 @@ def test_run_spectrum_takes_independent_batches_and_keeps_each_in_its_cache(chec
     three = gd.bridge.run_spectrum(run, 2, batches=3, cache=cache, **settings)
     assert len(calls) == 1 and three["batches"][:2] == two["batches"]  # two read back, one computed
     gd.bridge.run_spectrum(run, 2, batches=1, cache=cache, which="LM", maxiter=999)
-    assert len(calls) == 2  # other settings: the cache is not theirs
+    assert len(calls) == 2  # other settings: the cache is not theirs ...
+    again = gd.bridge.run_spectrum(run, 2, batches=3, cache=cache, **settings)
+    assert len(calls) == 2 and again == three  # ... and their entry sits beside the first one
+    assert len(json.loads(cache.read_text())["entries"]) == 2
 
     def interrupted(*a, **kw):
         if len(calls) == 3:
@@ -188,7 +192,7 @@ def test_run_spectrum_takes_independent_batches_and_keeps_each_in_its_cache(chec
     fresh = tmp_path / "interrupted.json"
     with pytest.raises(KeyboardInterrupt):
         gd.bridge.run_spectrum(run, 2, batches=3, cache=fresh, **settings)
-    assert json.loads(fresh.read_text())["batches"] == [one["batches"][0]]  # the finished batch kept
+    assert json.loads(fresh.read_text())["entries"][0]["batches"] == [one["batches"][0]]  # the finished batch kept
 
     with pytest.raises(ValueError, match="batches=0 is not accepted"):
         gd.bridge.run_spectrum(run, 2, batches=0)
@@ -219,3 +223,50 @@ def test_cli_passes_only_the_settings_it_was_given(monkeypatch, capsys):
     assert size == "medium" and given["spectrum_batches"] == 4 and "steps" not in given
     assert plain["steps"] == 7 and "spectrum_batches" not in plain
     assert "somewhere" in capsys.readouterr().out
+
+
+def test_gamedyn_run_spectrum_end_to_end(check, tmp_path):
+    import shutil
+
+    out, _ = check
+    run = tmp_path / "run"
+    shutil.copytree(out / "alt-gda", run)
+    (run / "spectrum.json").unlink(missing_ok=True)
+    script = Path(sys.executable).with_name("gamedyn")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "gamedyn"]
+    flags = ["--k", "2", "--which", "LM", "--maxiter", "1000", "--batches", "2"]
+    done = subprocess.run([*command, "run-spectrum", str(run), *flags, "--json"],
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    printed = json.loads(done.stdout)["spectrum"]
+    # The library on the same checkpoint, batches and ARPACK start vector, without the cache:
+    # the same Krylov iteration, so the same eigenvalues up to the summation order of another
+    # process's BLAS (1e-9 relative, far above that and far below any eigenvalue gap here).
+    direct = gd.bridge.run_spectrum(run, 2, which="LM", maxiter=1000, batches=2)
+    assert [b["seed"] for b in printed["batches"]] == [b["seed"] for b in direct["batches"]]
+    for got, want in zip(printed["batches"], direct["batches"]):
+        assert np.allclose(got["eigenvalues"], want["eigenvalues"], rtol=1e-9, atol=0)
+    cached = json.loads((run / "spectrum.json").read_text())["entries"]
+    assert len(cached) == 1 and cached[0]["batches"] == printed["batches"]
+
+    text = subprocess.run([*command, "run-spectrum", str(run), *flags],
+                          capture_output=True, text=True, timeout=900)
+    assert text.returncode == 0, text.stderr[-3000:]
+    lines = text.stdout.splitlines()
+    assert f"{printed['n_parameters']:,} parameters" in lines[0] and "rule gda" in lines[0]
+    for batch in printed["batches"]:  # read back from the cache, printed as computed
+        re, im = batch["eigenvalues"][0]
+        assert any(line.startswith(f"batch (seed {batch['seed']}): {re:+.4g}{im:+.4g}j") for line in lines)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["run-spectrum", "nowhere"], "run='nowhere' is not accepted; expected a training folder"),
+    (["run-spectrum", "nowhere", "--k", "0"], "--k 0 is not accepted; expected an integer >= 1"),
+    (["run-spectrum", "nowhere", "--tol", "0"], "--tol 0.0 is not accepted"),
+])
+def test_gamedyn_run_spectrum_names_bad_arguments(argv, message, capsys):
+    from gamedyn.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2 and message in capsys.readouterr().err
