@@ -30,7 +30,7 @@ _EXPORTS = {
     "_spectrum": ["PathAngle", "TopSpectrum", "game_jacobian_operator", "path_angle", "top_eigenvalues"],
     "_config": ["TrainConfig"],
     "_train": ["TrainResult", "train", "build_rule", "resolve_device"],
-    "_check": ["bridge_check", "CheckPair", "SIZES", "run_spectrum"],
+    "_check": ["bridge_check", "CheckPair", "SIZES", "run_spectrum", "run_path_angle"],
     "_sweep": ["sweep", "sweep_cells", "SWEEP_BACKENDS"],
     "_data": [
         "DATASETS", "ImageDataset", "TensorImages", "StackedDigits", "ImageIslands", "mnist_digits",

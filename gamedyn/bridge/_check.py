@@ -33,7 +33,7 @@ from .._checks import check_choice
 from ._config import TrainConfig
 from ._train import atomic_write, build_rule, resolve_device, train
 
-__all__ = ["SIZES", "bridge_check", "CheckPair", "run_spectrum"]
+__all__ = ["SIZES", "bridge_check", "CheckPair", "run_spectrum", "run_path_angle"]
 
 #: Run sizes: ``smoke`` finishes in minutes on a 2-core CPU (10 image islands, tiny
 #: networks); ``medium`` is the Stacked-digits protocol (1,000 modes, 26,000 evaluation
@@ -139,19 +139,13 @@ def run_spectrum(run, k: int = 6, *, which: str = "LI", batch: int = 32, batches
     ``median_rotation`` of ``|Im| / |Re|`` capped at 1e6), and at the top level the fields
     of the first batch with eigenvalues.
     """
-    from ._data import load_data
     from ._losses import gan_losses
-    from ._models import freeze_spectral_norm, make_models
     from ._spectrum import top_eigenvalues
 
     run = Path(run)
-    if not (run / "config.json").is_file() or not (run / "checkpoint.pt").is_file():
-        raise ValueError(f"run={str(run)!r} is not accepted; expected a training folder with "
-                         "config.json and checkpoint.pt (gamedyn train --out)")
+    config, saved = _read_run(run)
     if not isinstance(batches, int) or isinstance(batches, bool) or batches < 1:
         raise ValueError(f"batches={batches!r} is not accepted; expected an integer >= 1")
-    config = TrainConfig.from_json(json.loads((run / "config.json").read_text()))
-    saved = torch.load(run / "checkpoint.pt", map_location="cpu", weights_only=False)
     first_seed = config.seed + 3 if seed is None else int(seed)
     key = {"k": k, "which": which, "batch": batch, "tol": tol, "maxiter": maxiter,
            "seed": first_seed, "step": saved.get("step"),
@@ -167,16 +161,7 @@ def run_spectrum(run, k: int = 6, *, which: str = "LI", batch: int = 32, batches
                 others.append(entry)
     if len(found) < batches:
         dev = resolve_device(device)
-        data = load_data(config.data, size=config.image_size, n=config.n_data, seed=config.seed)
-        G, D = make_models(config.arch, image_size=config.image_size, channels=data.shape[0],
-                           width=config.width, latent=config.latent, norm=config.norm,
-                           spectral_norm=config.spectral_norm, attention=config.attention,
-                           minibatch_std=config.minibatch_std, seed=config.seed)
-        G.load_state_dict(saved["G"])
-        D.load_state_dict(saved["D"])
-        G, D = G.double().to(dev), D.double().to(dev)
-        freeze_spectral_norm(G)
-        freeze_spectral_norm(D)
+        data, G, D = _rebuild(config, dev, saved)
     for i in range(len(found), batches):
         gen = torch.Generator().manual_seed(first_seed + i)
         real = data.sample(min(batch, len(data)), generator=gen)[0].double().to(dev)
@@ -196,6 +181,75 @@ def run_spectrum(run, k: int = 6, *, which: str = "LI", batch: int = 32, batches
             **{name: first[name] for name in ("eigenvalues", "max_real", "max_abs_imag",
                                               "mean_rotation", "median_rotation")},
             "batches": found}
+
+
+def _read_run(run: Path):
+    """A training folder's config and last checkpoint (on the CPU), or a ValueError naming it."""
+    if not (run / "config.json").is_file() or not (run / "checkpoint.pt").is_file():
+        raise ValueError(f"run={str(run)!r} is not accepted; expected a training folder with "
+                         "config.json and checkpoint.pt (gamedyn train --out)")
+    config = TrainConfig.from_json(json.loads((run / "config.json").read_text()))
+    return config, torch.load(run / "checkpoint.pt", map_location="cpu", weights_only=False)
+
+
+def _rebuild(config: TrainConfig, device, saved: dict | None):
+    """The run's data and models in float64 on ``device`` with spectral norms frozen: at the
+    checkpoint ``saved``, or (``None``) at the initialisation ``train`` started from, which
+    the run's seed determines."""
+    from ._data import load_data
+    from ._models import freeze_spectral_norm, make_models
+
+    data = load_data(config.data, size=config.image_size, n=config.n_data, seed=config.seed)
+    G, D = make_models(config.arch, image_size=config.image_size, channels=data.shape[0],
+                       width=config.width, latent=config.latent, norm=config.norm,
+                       spectral_norm=config.spectral_norm, attention=config.attention,
+                       minibatch_std=config.minibatch_std, seed=config.seed)
+    if saved is not None:
+        G.load_state_dict(saved["G"])
+        D.load_state_dict(saved["D"])
+    G, D = G.double().to(device), D.double().to(device)
+    freeze_spectral_norm(G)
+    freeze_spectral_norm(D)
+    return data, G, D
+
+
+def run_path_angle(run, *, alphas=None, batch: int = 32, seed: int | None = None,
+                   device: str = "cpu") -> dict:
+    """Berard et al.'s (2020) path-angle diagnostic of a trained run, on the straight line
+    from the initialisation ``train`` started from (rebuilt from the run's seed) to its last
+    checkpoint: at ``z(alpha) = z_0 + alpha (z_T - z_0)`` the cosine of the angle between the
+    vector field and the path, and the field's norm, for ``alphas`` (default -0.5 to 1.5 in
+    41 points), with the losses of the run on one fixed batch of ``batch`` real images and
+    latents (seed ``seed``, default the run's seed + 3, the first batch of
+    :func:`run_spectrum`). Spectral norms keep the final checkpoint's singular-vector
+    estimates along the whole path; batch norm uses the batch's statistics.
+
+    Near a minimum of a single loss the field points along the path towards the end point:
+    the cosine is near +1 before ``alpha = 1`` and near -1 after it, and the norm dips in
+    between. Near an equilibrium with strong rotation the field turns around the end point
+    instead: the norm dips but the cosine shows a bump that stays away from +-1. Returns a
+    dict with ``alphas``, ``cosine``, ``norm`` (lists), ``distance`` (the path's length,
+    ``|z_T - z_0|``), ``batch_seed`` and ``step`` of the checkpoint.
+    """
+    from ._losses import gan_losses
+    from ._spectrum import path_angle
+
+    run = Path(run)
+    config, saved = _read_run(run)
+    dev = resolve_device(device)
+    _, G0, D0 = _rebuild(config, dev, None)
+    data, G, D = _rebuild(config, dev, saved)
+    batch_seed = config.seed + 3 if seed is None else int(seed)
+    gen = torch.Generator().manual_seed(batch_seed)
+    real = data.sample(min(batch, len(data)), generator=gen)[0].double().to(dev)
+    latent = G.sample_latent(real.shape[0], generator=gen)
+    closure = gan_losses(G, D, real, latent, loss=config.loss, reg=config.reg, gamma=config.gamma)
+    start = [p.detach() for p in (*G0.parameters(), *D0.parameters())]
+    end = [p.detach().clone() for p in (*G.parameters(), *D.parameters())]
+    distance = float(torch.sqrt(sum(torch.sum((e - s) ** 2) for s, e in zip(start, end))))
+    found = path_angle(closure, G.parameters(), D.parameters(), start, end, alphas=alphas)
+    return {"alphas": found.alphas.tolist(), "cosine": found.cosine.tolist(), "norm": found.norm.tolist(),
+            "distance": distance, "batch_seed": batch_seed, "step": saved.get("step")}
 
 
 def _batch_summary(seed: int, values: np.ndarray, n_parameters: int) -> dict:

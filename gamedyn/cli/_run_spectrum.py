@@ -10,6 +10,7 @@ HELP = "top-k eigenvalues of the game Jacobian of a trained run (gamedyn train -
 EXAMPLES = """examples:
   gamedyn run-spectrum runs/alt-gda                        # 6 most rotational eigenvalues, 3 batches
   gamedyn run-spectrum runs/alt-gda --k 10 --which LM --batches 5 --json
+  gamedyn run-spectrum runs/alt-gda --path-angle             # + the path angle, init -> checkpoint
   gamedyn run-spectrum runs/alt-gda --device cuda --no-cache
 
 The Jacobian is that of the run's own losses (same loss, regulariser and models, in float64,
@@ -38,6 +39,9 @@ def add_parser(sub) -> None:
                         help="ARPACK restarts; eigenvalues not converged by then are left out (default 100)")
     parser.add_argument("--device", default="cpu", help="'cpu' (default), 'cuda' or 'auto'")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write RUN/spectrum.json")
+    parser.add_argument("--path-angle", action="store_true",
+                        help="also Berard et al.'s path angle from the initialisation to the checkpoint "
+                             "(41 points of alpha in -0.5..1.5; text shows every fifth)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(run=run)
 
@@ -50,10 +54,21 @@ def _stat(value, spec: str = ".3g") -> str:
     return "-" if value is None else format(value, spec)
 
 
+def _print_path_angle(angle: dict) -> None:
+    print(f"path angle, initialisation (alpha 0) to the checkpoint at step {angle['step']} (alpha 1), "
+          f"batch seed {angle['batch_seed']}:")
+    print("    alpha   cos(F, path)   |F|")
+    for i, (alpha, cosine, norm) in enumerate(zip(angle["alphas"], angle["cosine"], angle["norm"])):
+        if i % 5 == 0:
+            print(f"    {alpha:+5.2f}   {cosine:+12.4f}   {norm:.4g}")
+    print("    (a minimum: cos near +1 before alpha 1 and -1 after; rotation: a bump away from +-1 "
+          "where |F| dips)")
+
+
 def run(args) -> int:
     from pathlib import Path
 
-    from ..bridge._check import run_spectrum
+    from ..bridge._check import run_path_angle, run_spectrum
 
     for name in ("k", "batches", "batch", "maxiter"):
         if getattr(args, name) < 1:
@@ -64,13 +79,23 @@ def run(args) -> int:
     spectrum = run_spectrum(run_dir, args.k, which=args.which, batch=args.batch, batches=args.batches,
                             tol=args.tol, maxiter=args.maxiter, seed=args.seed, device=args.device,
                             cache=None if args.no_cache else run_dir / "spectrum.json")
+    angle = None
+    if args.path_angle:
+        angle = run_path_angle(run_dir, batch=args.batch, seed=args.seed, device=args.device)
     if args.json:
-        print(json.dumps({"run": str(run_dir), "spectrum": spectrum}, indent=2))
+        print(json.dumps({"run": str(run_dir), "spectrum": spectrum, "path_angle": angle}, indent=2))
         return 0
     if spectrum is None:
         print(f"{run_dir}: ARPACK converged on no eigenvalue within --maxiter {args.maxiter} on any "
               f"of the {args.batches} batches; raise --maxiter or --tol")
-        return 0
+    else:
+        _print_spectrum(run_dir, spectrum, args)
+    if angle is not None:
+        _print_path_angle(angle)
+    return 0
+
+
+def _print_spectrum(run_dir, spectrum: dict, args) -> None:
     config = json.loads((run_dir / "config.json").read_text())
     print(f"run      {run_dir}  ({spectrum['n_parameters']:,} parameters; loss {config['loss']}, "
           f"reg {config['reg'] or 'none'}, rule {config['rule']})")
@@ -87,4 +112,3 @@ def run(args) -> int:
     unstable = sum(r > 0 for r in reals)
     print(f"largest real part found per batch: {min(reals):.3g} to {max(reals):.3g}  ({unstable} of "
           f"{len(reals)} batches show a direction gradient flow leaves{'' if args.which == 'LR' else '; --which LR looks for them'})")
-    return 0

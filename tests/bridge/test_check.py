@@ -235,10 +235,14 @@ def test_gamedyn_run_spectrum_end_to_end(check, tmp_path):
     script = Path(sys.executable).with_name("gamedyn")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "gamedyn"]
     flags = ["--k", "2", "--which", "LM", "--maxiter", "1000", "--batches", "2"]
-    done = subprocess.run([*command, "run-spectrum", str(run), *flags, "--json"],
+    done = subprocess.run([*command, "run-spectrum", str(run), *flags, "--path-angle", "--json"],
                           capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
-    printed = json.loads(done.stdout)["spectrum"]
+    printed, angle = (json.loads(done.stdout)[name] for name in ("spectrum", "path_angle"))
+    assert np.allclose(angle["alphas"], np.linspace(-0.5, 1.5, 41)) and angle["alphas"][30] == 1.0
+    at_end = gd.bridge.run_path_angle(run, alphas=[1.0])  # 1e-9: the same sums in another process
+    assert np.allclose([angle["cosine"][30], angle["norm"][30]], [at_end["cosine"][0], at_end["norm"][0]],
+                       rtol=1e-9, atol=1e-12)
     # The library on the same checkpoint, batches and ARPACK start vector, without the cache:
     # the same Krylov iteration, so the same eigenvalues up to the summation order of another
     # process's BLAS (1e-9 relative, far above that and far below any eigenvalue gap here).
@@ -249,10 +253,11 @@ def test_gamedyn_run_spectrum_end_to_end(check, tmp_path):
     cached = json.loads((run / "spectrum.json").read_text())["entries"]
     assert len(cached) == 1 and cached[0]["batches"] == printed["batches"]
 
-    text = subprocess.run([*command, "run-spectrum", str(run), *flags],
+    text = subprocess.run([*command, "run-spectrum", str(run), *flags, "--path-angle"],
                           capture_output=True, text=True, timeout=900)
     assert text.returncode == 0, text.stderr[-3000:]
     lines = text.stdout.splitlines()
+    assert f"    +1.00   {angle['cosine'][30]:+12.4f}   {angle['norm'][30]:.4g}" in lines
     assert f"{printed['n_parameters']:,} parameters" in lines[0] and "rule gda" in lines[0]
     for batch in printed["batches"]:  # read back from the cache, printed as computed
         re, im = batch["eigenvalues"][0]
@@ -270,3 +275,52 @@ def test_gamedyn_run_spectrum_names_bad_arguments(argv, message, capsys):
     with pytest.raises(SystemExit) as stop:
         main(argv)
     assert stop.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_run_path_angle_is_the_cosine_of_the_field_and_the_path(check):
+    """At alpha = 1/2 and 1, the cosine and |F| written out with autograd on the run's own
+    losses, batch and initialisation (rebuilt here from the run's config, not by the library)."""
+    import torch
+
+    from gamedyn.bridge._data import load_data
+    from gamedyn.bridge._losses import gan_losses
+    from gamedyn.bridge._models import freeze_spectral_norm, make_models
+
+    out, _ = check
+    run = out / "alt-gda"
+    angle = gd.bridge.run_path_angle(run, alphas=[0.5, 1.0])
+    config = json.loads((run / "config.json").read_text())
+    saved = torch.load(run / "checkpoint.pt", weights_only=False)
+    data = load_data(config["data"], size=config["image_size"], n=config["n_data"], seed=config["seed"])
+
+    def models():
+        G, D = make_models(config["arch"], image_size=config["image_size"], channels=data.shape[0],
+                           width=config["width"], latent=config["latent"], norm=config["norm"],
+                           seed=config["seed"])
+        return G.double(), D.double()
+
+    G0, D0 = models()
+    G, D = models()
+    G.load_state_dict(saved["G"])
+    D.load_state_dict(saved["D"])
+    freeze_spectral_norm(G), freeze_spectral_norm(D)
+    z0 = torch.cat([p.detach().reshape(-1) for p in (*G0.parameters(), *D0.parameters())])
+    z1 = torch.cat([p.detach().reshape(-1) for p in (*G.parameters(), *D.parameters())])
+    assert angle["distance"] == pytest.approx(float(torch.linalg.norm(z1 - z0)), rel=1e-12)
+    gen = torch.Generator().manual_seed(angle["batch_seed"])
+    real = data.sample(32, generator=gen)[0].double()
+    latent = G.sample_latent(32, generator=gen)
+    losses = gan_losses(G, D, real, latent, loss=config["loss"], reg=config["reg"], gamma=config["gamma"])
+    params = [*G.parameters(), *D.parameters()]
+    n_g = len(list(G.parameters()))
+    for alpha, cosine, norm in zip(angle["alphas"], angle["cosine"], angle["norm"]):
+        point = z0 + alpha * (z1 - z0)
+        torch.nn.utils.vector_to_parameters(point, params)
+        loss_g, loss_d = losses()
+        field = -torch.cat([g.reshape(-1) for g in (
+            *torch.autograd.grad(loss_g, params[:n_g], retain_graph=True),
+            *torch.autograd.grad(loss_d, params[n_g:]))])
+        # 1e-9: the same float64 sums, in another order
+        assert norm == pytest.approx(float(torch.linalg.norm(field)), rel=1e-9)
+        assert cosine == pytest.approx(float(field @ (z1 - z0) / (torch.linalg.norm(field) * torch.linalg.norm(z1 - z0))),
+                                       rel=1e-9, abs=1e-12)

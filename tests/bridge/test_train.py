@@ -142,6 +142,22 @@ def test_early_stop_ends_the_run_at_the_patience_th_stale_evaluation(tmp_path, c
     assert json.loads((tmp_path / when / "result.json").read_text())["status"] == "early-stopped"
 
 
+def test_the_path_angle_starts_from_the_initialisation_train_started_from(tmp_path, classifier):
+    # As above, lr 1e-30 leaves every nonzero float32 parameter where it started (only the
+    # zero-initialised biases move, to about lr |g| ~ 1e-30), so the run's checkpoint is its
+    # initialisation: the path rebuilt from the seed is that short only if its start is the
+    # initialisation train started from (another draw would be O(1) away).
+    settings = {**TINY, "base": "none", "lr": 1e-30}
+    still = gd.bridge.TrainConfig(out=str(tmp_path / "still"), steps=4, norm="none", rule="gda", **settings)
+    gd.bridge.train(still, progress=False, classifier=classifier)
+    assert gd.bridge.run_path_angle(tmp_path / "still", alphas=[0.0])["distance"] < 1e-25
+    moved = gd.bridge.TrainConfig(out=str(tmp_path / "moved"), steps=4, norm="none", rule="gda",
+                                  **{**settings, "lr": 1e-3})
+    gd.bridge.train(moved, progress=False, classifier=classifier)
+    angle = gd.bridge.run_path_angle(tmp_path / "moved", alphas=[0.0, 1.0])
+    assert angle["step"] == 4 and angle["distance"] > 1e-4 and all(n > 0 for n in angle["norm"])
+
+
 def test_gamedyn_train_end_to_end(tmp_path):
     script = Path(sys.executable).with_name("gamedyn")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "gamedyn.cli"]
