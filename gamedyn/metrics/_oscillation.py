@@ -80,8 +80,11 @@ def dominant_oscillation(series, *, dt=1.0, detrend="linear", min_cycles=2.0) ->
     (leading axes are batch axes, e.g. seeds).
 
     ``detrend``: ``"linear"`` (remove a fitted line, default) or ``"mean"``. Only periods
-    that fit ``min_cycles`` times into the series are searched. Non-finite values end a
-    series (a diverged run is analysed up to its failure).
+    that fit ``min_cycles`` times into the series are searched, and near the shortest
+    period, 2 samples, only those whose beat with it does (``f <= 1/2 - min_cycles / T``
+    in cycles per sample, or exactly 1/2): closer to it the samples do not determine the
+    sinusoid's phase or amplitude. Non-finite values end a series (a diverged run is
+    analysed up to its failure).
 
     >>> import numpy as np, gamedyn as gd
     >>> t = np.arange(400)
@@ -131,15 +134,25 @@ def dominant_oscillation(series, *, dt=1.0, detrend="linear", min_cycles=2.0) ->
     local_max = np.zeros_like(power, dtype=bool)
     local_max[:, 1:-1] = (power[:, 1:-1] >= power[:, :-2]) & (power[:, 1:-1] >= power[:, 2:])
     local_max[:, -1] = power[:, -1] >= power[:, -2]
-    allowed = local_max & (freqs[None, :] >= min_cycles / length[:, None]) & (freqs[None, :] <= 0.5)
+    # Near the Nyquist frequency the sampled sine column vanishes (sin(pi t) = 0), so the
+    # sinusoid's phase, and with it the amplitude sqrt(a^2 + b^2), is not determined by the
+    # samples: a noise series could be fitted at f = 0.4999 with an amplitude hundreds of
+    # times its range. Sampled at integers, f = 0.5 - e is an alternation (-1)^t modulated
+    # at frequency e, so e must fit min_cycles times into the series, as f must at the low
+    # end; f = 0.5 itself (pure alternation, amplitude |a|) stays allowed.
+    lowest, highest = min_cycles / length, 0.5 - min_cycles / length
+    in_band = (freqs[None, :] >= lowest[:, None]) & (freqs[None, :] <= highest[:, None])
+    allowed = local_max & (in_band | (freqs[None, :] == 0.5))
     usable &= allowed.any(axis=1)
     peak = freqs[np.argmax(np.where(allowed, power, -1.0), axis=1)]
 
     # Refinement: golden-section search on the least-squares residual, within a quarter of
-    # the Hann main lobe (half-width 2 / N) around the peak, where it is unimodal.
+    # the Hann main lobe (half-width 2 / N) around the peak, where it is unimodal (none at
+    # the Nyquist frequency: the bracket is that point).
     half = 0.5 / length
-    low = np.clip(peak - half, min_cycles / length, 0.5)
-    high = np.clip(peak + half, min_cycles / length, 0.5)
+    nyquist = peak == 0.5
+    low = np.where(nyquist, 0.5, np.clip(peak - half, lowest, np.maximum(highest, lowest)))
+    high = np.where(nyquist, 0.5, np.clip(peak + half, lowest, np.maximum(highest, lowest)))
     ratio = (np.sqrt(5.0) - 1.0) / 2.0
 
     def rss(freq):
