@@ -554,6 +554,13 @@ def _write_report(out: Path, size: str, pairs: list[CheckPair], runs: dict) -> N
                          f"{_yes_no(pair.agree)} |")
     lines += ["", *[f"* **{p.name}** ({p.verdict}) — {p.question} {p.reason}." for p in pairs], "",
               "![bridge-check](bridge_check.png)", ""]
+    environments = {json.dumps(r["result"].get("environment") or {}, sort_keys=True) for r in runs.values()}
+    if environments != {"{}"}:
+        described = "; ".join(", ".join(f"{k} {v}" for k, v in json.loads(e).items()) or "not recorded"
+                              for e in sorted(environments))
+        lines += [f"Runs trained with {described}. A GAN's trajectory amplifies the order of "
+                  "floating-point sums, so another thread count or device gives other, equally "
+                  "valid runs; the verdicts, not the digits, are what should carry over.", ""]
     atomic_write(out / "report.md", lambda tmp: Path(tmp).write_text("\n".join(lines)))
     payload = [dataclasses.asdict(p) for p in pairs]
     atomic_write(out / "report.json", lambda tmp: Path(tmp).write_text(json.dumps(payload, indent=2, default=str)))

@@ -50,7 +50,10 @@ STATUS = ("completed", "diverged", "early-stopped", "interrupted")
 class TrainResult:
     """How a run ended: ``status`` in ``completed | diverged | early-stopped | interrupted``,
     ``steps`` done, ``diverged_at`` (the step whose losses were first non-finite or beyond
-    ``explode``), ``message``, the last evaluation and the oscillation of the logged series."""
+    ``explode``), ``message``, the last evaluation and the oscillation of the logged series.
+    ``environment`` names what the numbers depend on beyond the configuration: torch's
+    version, its CPU threads (the order of floating-point sums, which a GAN's trajectory
+    amplifies) and the device."""
 
     status: str
     steps: int
@@ -60,6 +63,7 @@ class TrainResult:
     oscillation: dict
     out: str
     seconds: float
+    environment: dict = dataclasses.field(default_factory=dict)
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -379,7 +383,8 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True,
         oscillation[name] = {"period_steps": _finite_or_none(osc.period), "amplitude": float(osc.amplitude),
                              "strength": float(osc.strength)}
     logger.close()
+    environment = {"torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(device)}
     result = TrainResult(status, step, diverged_at, message, last_eval, oscillation, str(out),
-                         time.perf_counter() - start_time)
+                         time.perf_counter() - start_time, environment)
     _write_json(out / "result.json", result.to_json())
     return result

@@ -87,6 +87,11 @@ def test_report_has_both_comparisons_with_observations(check):
     assert (out / "bridge_check.png").stat().st_size > 0
     for name in runs:
         assert json.loads((out / name / "result.json").read_text())["steps"] == TINY["steps"]
+    import torch
+
+    # all four runs trained in this process: one environment, named once
+    described = f"Runs trained with device cpu, threads {torch.get_num_threads()}, torch {torch.__version__}."
+    assert sum(line.startswith(described) for line in (out / "report.md").read_text().splitlines()) == 1
 
 
 def test_a_repeated_check_reuses_finished_runs(check):

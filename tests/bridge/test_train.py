@@ -44,6 +44,7 @@ def test_a_run_writes_its_logs_checkpoint_samples_and_result(tmp_path, classifie
     assert (out / "checkpoint.pt").exists() and any((out / "tb").iterdir())
     saved = json.loads((out / "result.json").read_text())
     assert saved["status"] == "completed" and saved["evaluation"]["modes"] == result.evaluation["modes"]
+    assert saved["environment"] == {"torch": torch.__version__, "threads": torch.get_num_threads(), "device": "cpu"}
     assert gd.bridge.TrainConfig.from_json(json.loads((out / "config.json").read_text())) == config
 
 
