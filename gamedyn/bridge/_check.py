@@ -224,10 +224,13 @@ def run_path_angle(run, *, alphas=None, batch: int = 32, seed: int | None = None
     :func:`run_spectrum`). Spectral norms keep the final checkpoint's singular-vector
     estimates along the whole path; batch norm uses the batch's statistics.
 
-    Near a minimum of a single loss the field points along the path towards the end point:
-    the cosine is near +1 before ``alpha = 1`` and near -1 after it, and the norm dips in
-    between. Near an equilibrium with strong rotation the field turns around the end point
-    instead: the norm dips but the cosine shows a bump that stays away from +-1. Returns a
+    If the end point is a stationary point with Jacobian ``J``, the linearised field is
+    ``F = (alpha - 1) J d`` with ``d = z_T - z_0``: the cosine switches sign at ``alpha = 1``
+    (from + to - at a stable point) while the norm dips, with magnitude
+    ``|d^T J d| / (|J d| |d|)``: near 1 for a well-conditioned minimisation, 0 for a pure
+    rotation (``d^T J d = 0`` for antisymmetric ``J``). Small cosines around a dip of the
+    norm are the rotation Berard et al. found in real GANs; an end point that is not yet
+    stationary shifts the switch and leaves a bump near ``alpha = 1``. Returns a
     dict with ``alphas``, ``cosine``, ``norm`` (lists), ``distance`` (the path's length,
     ``|z_T - z_0|``), ``batch_seed`` and ``step`` of the checkpoint.
     """

@@ -61,8 +61,8 @@ def _print_path_angle(angle: dict) -> None:
     for i, (alpha, cosine, norm) in enumerate(zip(angle["alphas"], angle["cosine"], angle["norm"])):
         if i % 5 == 0:
             print(f"    {alpha:+5.2f}   {cosine:+12.4f}   {norm:.4g}")
-    print("    (a minimum: cos near +1 before alpha 1 and -1 after; rotation: a bump away from +-1 "
-          "where |F| dips)")
+    print("    (near a stationary end point cos switches from + to - at alpha 1 as |F| dips: near +-1 "
+          "for a minimisation, near 0 where rotation dominates)")
 
 
 def run(args) -> int:
