@@ -190,11 +190,21 @@ class TorchOracle(TorchOps):
         )
         return [torch.zeros_like(p) if g is None else g for g, p in zip(grads, params)]
 
+    def _descent(self, loss, params, create_graph=False, retain_graph=False):
+        """``-grad loss``, with the minus sign seeded at the scalar loss: backward is linear in
+        its seed and negation is exact, so this equals negating the gradient bit for bit,
+        without another pass over (and copy of) every parameter. The loss's graph is freed
+        on the way unless ``retain_graph`` (or ``create_graph``) asks to keep it."""
+        grads = torch.autograd.grad(
+            loss, params, grad_outputs=torch.full_like(loss, -1.0), create_graph=create_graph,
+            retain_graph=retain_graph or create_graph, allow_unused=True,
+        )
+        return [torch.zeros_like(p) if g is None else g for g, p in zip(grads, params)]
+
     def _fields(self, x, y, create_graph=False):
         loss_x, loss_y = self._losses(x, y)
-        gx = self._grad(loss_x, self.x_params, create_graph)
-        gy = self._grad(loss_y, self.y_params, create_graph)
-        return list(torch._foreach_neg(gx)), list(torch._foreach_neg(gy))
+        return (self._descent(loss_x, self.x_params, create_graph, retain_graph=True),
+                self._descent(loss_y, self.y_params, create_graph))
 
     # -- the oracle surface ------------------------------------------------------------
     def field(self, x, y):
@@ -202,11 +212,11 @@ class TorchOracle(TorchOps):
 
     def field_x(self, x, y):
         loss_x, _ = self._losses(x, y)
-        return list(torch._foreach_neg(self._grad(loss_x, self.x_params)))
+        return self._descent(loss_x, self.x_params)
 
     def field_y(self, x, y):
         _, loss_y = self._losses(x, y)
-        return list(torch._foreach_neg(self._grad(loss_y, self.y_params)))
+        return self._descent(loss_y, self.y_params)
 
     def project_x(self, x):
         return x if self._project_x is None else self._project_x(x)
@@ -273,7 +283,7 @@ class TorchOracle(TorchOps):
         for y_i in reversed(ys[:-1]):
             # y_{i+1} = y_i + lr F_y(x, y_i): pull the adjoint back through one step
             _, loss_y = self._losses(x, y_i)
-            f_y = [-g for g in self._grad(loss_y, self.y_params, create_graph=True)]
+            f_y = self._descent(loss_y, self.y_params, create_graph=True)
             inner = sum(torch.sum(f * a) for f, a in zip(f_y, adjoint))
             pulled = self._grad(inner, params)
             total_x = self.axpy(lr, [g.detach() for g in pulled[:n]], total_x)

@@ -156,3 +156,24 @@ def test_off_diagonal_jacobian_products_on_a_general_sum_game():
     np.testing.assert_allclose(full[1][0].numpy(), -Q.T @ vx - C @ vy, atol=1e-13)
     np.testing.assert_allclose(off[0][0].numpy(), -P @ vy, atol=1e-13)
     np.testing.assert_allclose(off[1][0].numpy(), -Q.T @ vx, atol=1e-13)
+
+
+@pytest.mark.parametrize("norm", ["batch", "none"])
+def test_field_is_the_negated_gradient_bit_for_bit(norm):
+    # The oracle seeds backward with -1 instead of negating the gradients afterwards; backward
+    # is linear in its seed and negation is exact in floating point, so the two must agree
+    # exactly (torch.equal, no tolerance), R1's double backward inside the loss included.
+    torch.manual_seed(0)
+    G, D = gd.bridge.make_models("dcgan", image_size=28, channels=1, width=8, norm=norm, seed=0)
+    real = torch.rand(6, 1, 28, 28) * 2 - 1
+    closure = gd.bridge.gan_losses(G, D, real, G.sample_latent(6), loss="nonsaturating", reg="r1")
+    xs, ys = list(G.parameters()), list(D.parameters())
+    oracle = gd.bridge.TorchOracle(closure, xs, ys)
+    here = ([p.detach().clone() for p in xs], [p.detach().clone() for p in ys])
+    fx, fy = oracle.field(*here)
+    fx_alone, fy_alone = oracle.field_x(*here), oracle.field_y(*here)
+    loss_x, loss_y = closure()
+    gx = torch.autograd.grad(loss_x, xs, retain_graph=True)
+    gy = torch.autograd.grad(loss_y, ys)
+    for field, alone, grad in zip(fx + fy, fx_alone + fy_alone, gx + gy):
+        assert torch.equal(field, -grad) and torch.equal(alone, -grad)
