@@ -184,9 +184,11 @@ class TorchOracle(TorchOps):
         self.last_losses = (loss_x.detach(), loss_y.detach())
         return loss_x, loss_y
 
-    def _grad(self, loss, params, create_graph=False):
+    def _grad(self, loss, params, create_graph=False, retain_graph=True, seed=None):
+        """``seed * grad loss`` (``seed`` None: 1), zeros for parameters the loss ignores."""
         grads = torch.autograd.grad(
-            loss, params, create_graph=create_graph, retain_graph=True, allow_unused=True
+            loss, params, grad_outputs=None if seed is None else torch.full_like(loss, seed),
+            create_graph=create_graph, retain_graph=retain_graph or create_graph, allow_unused=True,
         )
         return [torch.zeros_like(p) if g is None else g for g, p in zip(grads, params)]
 
@@ -195,11 +197,7 @@ class TorchOracle(TorchOps):
         its seed and negation is exact, so this equals negating the gradient bit for bit,
         without another pass over (and copy of) every parameter. The loss's graph is freed
         on the way unless ``retain_graph`` (or ``create_graph``) asks to keep it."""
-        grads = torch.autograd.grad(
-            loss, params, grad_outputs=torch.full_like(loss, -1.0), create_graph=create_graph,
-            retain_graph=retain_graph or create_graph, allow_unused=True,
-        )
-        return [torch.zeros_like(p) if g is None else g for g, p in zip(grads, params)]
+        return self._grad(loss, params, create_graph, retain_graph, seed=-1.0)
 
     def _fields(self, x, y, create_graph=False):
         loss_x, loss_y = self._losses(x, y)
