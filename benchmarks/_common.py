@@ -187,14 +187,14 @@ def machine_line() -> str:
             f"jax {m['jax']}, torch {m['torch']}, load average {load_average():.1f}")
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path`` and rename it over ``path``: a reader never
-    sees half a file, and an interrupted run leaves the old one."""
+def write_atomically(path: Path, text: str | bytes) -> None:
+    """Write ``text`` (or bytes) to a temporary file beside ``path`` and rename it over
+    ``path``: a reader never sees half a file, and an interrupted run leaves the old one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w") as handle:
+        with os.fdopen(fd, "wb" if isinstance(text, bytes) else "w") as handle:
             handle.write(text)
         os.replace(tmp, path)
     finally:

@@ -1,45 +1,60 @@
-"""Mode collapse on the 2-D ring and grid, next to the published tables of VEEGAN and PacGAN.
+"""Mode collapse on the 2-D ring and grid under VEEGAN's and PacGAN's protocols, trained until
+the scores flatten out, next to the published tables and to calibration rows.
 
-For each data set (8-mode ring, 25-mode grid) and method (plain GAN trained by simultaneous
-or alternating Adam steps, unrolled GAN, PacGAN2 / PacGAN4) this trains every seed at once
-with ``gd.islands.train``, scores 2,500 generator samples per seed with the VEEGAN / PacGAN
-protocol (``gd.metrics.mode_stats``: modes captured, fraction of samples within 3 standard
-deviations of their nearest mode, KL of the mode histogram to the mixture weights) and
-writes ``results/islands_table.md`` (atomically) with the command that made it, the
-published numbers next to ours, and a note on where the set-ups differ.
+For each protocol (``gd.islands.PROTOCOLS``), data set (8-mode ring, 25-mode grid) and method
+(plain GAN by simultaneous or alternating Adam, extragradient, optimistic Adam, unrolled GAN,
+PacGAN2/3/4) this trains every seed at once (``gd.islands.train``: one ``jit`` of a
+``lax.scan`` over steps, ``vmap`` over seeds, checkpointed every snapshot), scores 2,500
+generator samples per seed and snapshot with ``gd.metrics.mode_stats`` (VEEGAN's protocol:
+nearest centre, high quality within 3 std, a mode captured by >= 1 high-quality sample; KL of
+the high-quality mode histogram against the mixture weights), and writes, atomically, after
+every finished run:
 
-Published numbers (transcribed from the authors' own tables):
+* ``results/islands_table.md`` and ``results/islands_table.json`` (rows: protocol, data,
+  method, seeds, modes, modes_se, high_quality, high_quality_se, kl, plus calibration rows
+  for ``true_samples``, ``blob`` and ``one_mode`` scored by the same scorer);
+* ``results/islands_samples.npz``: the final 2,500 samples of every seed, float16, key
+  ``"{protocol}/{data}/{method}"``;
+* ``results/islands_curves.npz``: modes, high-quality fraction and KL of every seed at every
+  snapshot (``"{protocol}/{data}/{method}/{steps|modes|high_quality|kl}"``), for the figure
+  and the convergence evidence.
 
-* VEEGAN, Srivastava et al. (2017), Table 1 (github.com/akashgit/VEEGAN, ``tab.png``):
-  2D ring GAN 1 mode / 99.3 % high quality, ALI 2.8 / 0.13, Unrolled GAN 7.6 / 35.6,
-  VEEGAN 8 / 52.9; 2D grid GAN 3.3 / 0.5, ALI 15.8 / 1.6, Unrolled GAN 23.6 / 16,
-  VEEGAN 24.6 / 40.
-* PacGAN, Lin et al. (2018), Table 1 (github.com/fjxmlzn/PacGAN,
-  ``synthetic_data_experiments/results/Table1.png``), mean +- standard error over 10 trials:
-  2D ring GAN 6.3+-0.5 / 98.2+-0.2 % / KL 0.45+-0.09, ALI 6.6 / 97.6 / 0.36, PacGAN2
-  7.9+-0.1 / 95.6+-2.0 / 0.07, PacGAN3 7.8 / 97.7 / 0.10, PacGAN4 7.8 / 95.9 / 0.07; 2D grid
-  GAN 17.3+-0.8 / 94.8+-0.7 / 0.70, ALI 24.1 / 95.7 / 0.14, PacGAN2 23.8 / 91.3 / 0.13,
+Schedule. The papers train far longer than two cores allow (PacGAN: 400,000 steps at lr 1e-4;
+VEEGAN's code: 100,000 at 1e-3). Both protocols here run the same networks and Adam settings
+with a step-size schedule in stages (``SCHEDULES``: a larger step, then two tenfold decays),
+and the curves show whether the scores have flattened out by the end.
+
+Published numbers (transcribed from the authors' tables):
+
+* VEEGAN, Srivastava et al. (2017), Table 1 (mean of 5 runs): 2D ring GAN 1 mode / 99.3 %
+  high quality, ALI 2.8 / 0.13, Unrolled GAN 7.6 / 35.6, VEEGAN 8 / 52.9; 2D grid GAN 3.3 /
+  0.5, ALI 15.8 / 1.6, Unrolled GAN 23.6 / 16, VEEGAN 24.6 / 40.
+* PacGAN, Lin et al. (2018), Table 1, mean +- standard error over 10 trials: 2D ring GAN
+  6.3+-0.5 / 98.2+-0.2 % / KL 0.45+-0.09, ALI 6.6 / 97.6 / 0.36, PacGAN2 7.9+-0.1 /
+  95.6+-2.0 / 0.07, PacGAN3 7.8 / 97.7 / 0.10, PacGAN4 7.8 / 95.9 / 0.07; 2D grid GAN
+  17.3+-0.8 / 94.8+-0.7 / 0.70, ALI 24.1 / 95.7 / 0.14, PacGAN2 23.8 / 91.3 / 0.13,
   PacGAN3 24.6 / 94.2 / 0.06, PacGAN4 24.8+-0.2 / 93.6+-0.6 / 0.04.
 
-Default run: 8 seeds, the reduced networks of ``gd.islands.BENCHMARK_SIZES``, 2,000 steps
-at lr 5e-4 then 500 at 5e-5 (about ten minutes on two idle cores). ``--full``: 10 seeds,
-the game's paper-sized defaults (latent 256, width 128, minibatch 512), 20,000 + 5,000
-steps, and PacGAN3 too (hours). Every run is checkpointed under ``runs/islands_table/``, so
-an interrupted table resumes where it stopped.
+    python benchmarks/islands_table.py                       # everything (hours; resumable)
+    python benchmarks/islands_table.py --protocols pacgan --data ring --methods gan,pacgan2
+    python benchmarks/islands_table.py --tiny --seeds 2      # seconds: a smoke test
 
-    python benchmarks/islands_table.py            # default run
-    python benchmarks/islands_table.py --full     # paper-sized run
+Every run is checkpointed under ``runs/islands_table/`` (``--cache``): an interrupted table
+resumes where it stopped, and finished runs are read back, not retrained.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import os
 import shlex
 import sys
 import time
 from pathlib import Path
 
+import jax
 import numpy as np
 from _common import write_atomically
 
@@ -47,238 +62,345 @@ import gamedyn as gd
 
 ROOT = Path(__file__).resolve().parents[1]
 
+METHODS = ("gan", "gan_alternating", "extragradient", "optimistic", "unrolled", "pacgan2", "pacgan3", "pacgan4")
 LABELS = {
-    "simultaneous": "GAN (simultaneous Adam)",
-    "alternating": "GAN (alternating Adam)",
-    "unrolled": "Unrolled GAN (5 steps)",
+    "gan": "GAN (simultaneous Adam)",
+    "gan_alternating": "GAN (alternating Adam)",
+    "extragradient": "Extra-Adam (extragradient)",
+    "optimistic": "Optimistic Adam",
+    "unrolled": "Unrolled GAN (5 steps through Adam)",
     "pacgan2": "PacGAN2",
     "pacgan3": "PacGAN3",
     "pacgan4": "PacGAN4",
+    "true_samples": "true samples of the mixture",
+    "blob": "best single Gaussian (blob)",
+    "one_mode": "collapsed on one mode",
 }
+PROTOCOL_NAMES = ("veegan", "pacgan")
 
-# (modes, high-quality %, KL or None) from the tables cited in the module docstring.
-VEEGAN = {
-    "ring": {"GAN": (1, 99.3), "ALI": (2.8, 0.13), "Unrolled GAN": (7.6, 35.6), "VEEGAN": (8, 52.9)},
-    "grid": {"GAN": (3.3, 0.5), "ALI": (15.8, 1.6), "Unrolled GAN": (23.6, 16), "VEEGAN": (24.6, 40)},
+#: Step-size schedule per protocol: (steps, lr) stages; snapshots every ``EVERY`` steps.
+SCHEDULES = {
+    "pacgan": ((2500, 1e-3), (1000, 1e-4), (500, 1e-5)),
+    "veegan": ((2500, 1e-3), (1000, 1e-4), (500, 1e-5)),
 }
+EVERY = 250
+#: The tiny smoke configuration: the same code paths, networks and steps cut to seconds.
+TINY_SCHEDULE = ((20, 1e-3), (10, 1e-4))
+TINY_EVERY = 10
+TINY_SIZES = dict(latent_dim=2, gen_hidden=(16,), disc_hidden=(8,), batch_size=32)
+N_EVAL = 2500
+
+# (modes, high-quality %) of VEEGAN's Table 1 (means of 5 runs, no errors given).
+VEEGAN = {
+    "ring": {"gan": (1, 99.3), "unrolled": (7.6, 35.6), "VEEGAN": (8, 52.9), "ALI": (2.8, 0.13)},
+    "grid": {"gan": (3.3, 0.5), "unrolled": (23.6, 16), "VEEGAN": (24.6, 40), "ALI": (15.8, 1.6)},
+}
+# (modes, high-quality %, KL) as mean ± standard error over 10 trials, PacGAN's Table 1.
 PACGAN = {
     "ring": {
-        "GAN": ("6.3 ± 0.5", "98.2 ± 0.2", "0.45 ± 0.09"),
+        "gan": ("6.3 ± 0.5", "98.2 ± 0.2", "0.45 ± 0.09"),
+        "pacgan2": ("7.9 ± 0.1", "95.6 ± 2.0", "0.07 ± 0.03"),
+        "pacgan3": ("7.8 ± 0.1", "97.7 ± 0.3", "0.10 ± 0.02"),
+        "pacgan4": ("7.8 ± 0.1", "95.9 ± 1.4", "0.07 ± 0.02"),
         "ALI": ("6.6 ± 0.3", "97.6 ± 0.4", "0.36 ± 0.04"),
-        "PacGAN2": ("7.9 ± 0.1", "95.6 ± 2.0", "0.07 ± 0.03"),
-        "PacGAN3": ("7.8 ± 0.1", "97.7 ± 0.3", "0.10 ± 0.02"),
-        "PacGAN4": ("7.8 ± 0.1", "95.9 ± 1.4", "0.07 ± 0.02"),
     },
     "grid": {
-        "GAN": ("17.3 ± 0.8", "94.8 ± 0.7", "0.70 ± 0.07"),
+        "gan": ("17.3 ± 0.8", "94.8 ± 0.7", "0.70 ± 0.07"),
+        "pacgan2": ("23.8 ± 0.7", "91.3 ± 0.8", "0.13 ± 0.04"),
+        "pacgan3": ("24.6 ± 0.4", "94.2 ± 0.4", "0.06 ± 0.02"),
+        "pacgan4": ("24.8 ± 0.2", "93.6 ± 0.6", "0.04 ± 0.01"),
         "ALI": ("24.1 ± 0.4", "95.7 ± 0.6", "0.14 ± 0.03"),
-        "PacGAN2": ("23.8 ± 0.7", "91.3 ± 0.8", "0.13 ± 0.04"),
-        "PacGAN3": ("24.6 ± 0.4", "94.2 ± 0.4", "0.06 ± 0.02"),
-        "PacGAN4": ("24.8 ± 0.2", "93.6 ± 0.6", "0.04 ± 0.01"),
     },
 }
 
 
-def configuration(full: bool) -> dict:
-    if full:
-        return dict(
-            seeds=10, steps=(20000, 5000), lr=(5e-4, 5e-5), every=(1000, 1000), sizes={},
-            methods=("simultaneous", "alternating", "unrolled", "pacgan2", "pacgan3", "pacgan4"),
+# -- training ----------------------------------------------------------------------------
+def train_one(protocol, data, method, *, seeds, schedule, every, cache: Path, sizes=None):
+    """Every stage of one (protocol, data set, method), each checkpointed so that a rerun
+    resumes; returns the game and the last stage's result (which holds all snapshots)."""
+    result = None
+    for i, (steps, lr) in enumerate(schedule):
+        game, rule = gd.islands.setup(method, data, protocol=protocol, lr=lr, **(sizes or {}))
+        tag = f"{protocol}-{data}-{method}{'-tiny' if sizes else ''}-stage{i}"
+        result = gd.islands.train(
+            game, rule, steps, seeds=seeds, snapshot_every=every, n_eval=N_EVAL,
+            checkpoint=cache / f"{tag}.npz", start=result,
         )
-    return dict(
-        seeds=8, steps=(2000, 500), lr=(5e-4, 5e-5), every=(500, 500),
-        sizes=dict(gd.islands.BENCHMARK_SIZES),
-        methods=("simultaneous", "alternating", "unrolled", "pacgan2", "pacgan4"),
-    )
+    return game, result
 
 
-def train_one(data, method, cfg, cache: Path, n_eval: int):
-    """Both stages of one (data set, method), checkpointed so that a rerun resumes."""
-    game, rule = gd.islands.setup(method, data, lr=cfg["lr"][0], **cfg["sizes"])
-    _, decayed = gd.islands.setup(method, data, lr=cfg["lr"][1], **cfg["sizes"])
-    tag = f"{data}-{method}-{'full' if cfg['seeds'] == 10 else 'default'}"
-    first = gd.islands.train(
-        game, rule, cfg["steps"][0], seeds=cfg["seeds"], snapshot_every=cfg["every"][0],
-        n_eval=n_eval, checkpoint=cache / f"{tag}-stage1.npz",
-    )
-    second = gd.islands.train(
-        game, decayed, cfg["steps"][1], seeds=cfg["seeds"], snapshot_every=cfg["every"][1],
-        n_eval=n_eval, checkpoint=cache / f"{tag}-stage2.npz", start=first,
-    )
-    return game, second
+def mean_se(values):
+    """Mean and standard error of the finite values (NaN when there are none / one)."""
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return float("nan"), float("nan")
+    return float(v.mean()), float(v.std(ddof=1) / np.sqrt(v.size)) if v.size > 1 else float("nan")
 
 
-def summarise(game, result):
-    """Mean and standard error over the seeds that did not diverge, at the last snapshot."""
-    stats = result.mode_stats(game)
-    ok = ~result.diverged
-    values = {
-        "modes": np.asarray(stats.modes, float)[:, -1][ok],
-        "hq": 100 * np.asarray(stats.high_quality, float)[:, -1][ok],
-        "kl": np.asarray(stats.kl, float)[:, -1][ok],
+def row(protocol, data, method, modes, hq, kl, *, diverged=0, extra=None):
+    """One table row in the binding JSON schema (fractions in [0, 1])."""
+    m, m_se = mean_se(modes)
+    h, h_se = mean_se(hq)
+    k, k_se = mean_se(kl)
+    out = {
+        "protocol": protocol, "data": data, "method": method, "seeds": int(np.size(modes)),
+        "modes": m, "modes_se": m_se, "high_quality": h, "high_quality_se": h_se, "kl": k,
+        "kl_se": k_se, "kl_infinite": int(np.sum(~np.isfinite(np.asarray(kl, float)))),
+        "diverged": int(diverged),
     }
-    out = {"diverged": int((~ok).sum()), "n": int(ok.sum())}
-    for name, v in values.items():
-        finite = v[np.isfinite(v)]
-        out[name] = (
-            float(finite.mean()) if finite.size else float("nan"),
-            float(finite.std(ddof=1) / np.sqrt(finite.size)) if finite.size > 1 else float("nan"),
-            int(v.size - finite.size),
-        )
+    out.update(extra or {})
     return out
 
 
-def fmt(mean_se, digits=1):
-    """``mean ± standard error``, and how many seeds were infinite (KL with no
-    high-quality sample) and left out of the mean."""
-    mean, se, n_inf = mean_se
+def calibration_rows(data, seeds, n=N_EVAL):
+    """The three calibration answers on ``data``, ``seeds`` draws of ``n`` samples each."""
+    game, _ = gd.islands.setup("gan", data, protocol="pacgan")
+    rows = []
+    for kind in gd.islands.CALIBRATIONS:
+        keys = [jax.random.PRNGKey(1000 + s) for s in range(seeds)]
+        samples = np.stack([np.asarray(gd.islands.calibration_samples(kind, game, n, k)) for k in keys])
+        stats = gd.metrics.mode_stats(samples, game)
+        rows.append(row("calibration", data, kind, np.asarray(stats.modes, float),
+                        np.asarray(stats.high_quality, float), np.asarray(stats.kl, float)))
+    return rows
+
+
+def summarise(protocol, data, method, game, result, seconds):
+    """The run's row (last snapshot), its curves and its final samples."""
+    stats = result.mode_stats(game)
+    modes = np.asarray(stats.modes, float)
+    hq = np.asarray(stats.high_quality, float)
+    kl = np.asarray(stats.kl, float)
+    failed = result.diverged
+    # A diverged seed is a result: it scores what its samples score (NaN samples: 0 modes,
+    # no high-quality sample, KL infinite), and the row says how many diverged.
+    extra = {
+        "steps": int(result.steps),
+        "train_seconds": round(float(seconds), 1),
+        # Change over the last quarter of training (mean over seeds): the convergence check.
+        "modes_change_last_quarter": float(np.mean(modes[:, -1] - modes[:, _quarter(result)])),
+        "high_quality_change_last_quarter": float(np.mean(hq[:, -1] - hq[:, _quarter(result)])),
+    }
+    r = row(protocol, data, method, modes[:, -1], hq[:, -1], kl[:, -1], diverged=int(failed.sum()), extra=extra)
+    curves = {"steps": np.asarray(result.snapshot_steps), "modes": modes, "high_quality": hq, "kl": kl}
+    samples = np.asarray(result.samples[:, -1], np.float16)
+    return r, curves, samples
+
+
+def _quarter(result):
+    steps = np.asarray(result.snapshot_steps)
+    return int(np.searchsorted(steps, 0.75 * steps[-1]))
+
+
+# -- output ------------------------------------------------------------------------------
+def load_json(path: Path) -> list:
+    if path.exists():
+        return json.loads(path.read_text())["rows"]
+    return []
+
+
+def merge(rows, new):
+    """``rows`` with ``new`` replacing the row of the same (protocol, data, method)."""
+    key = lambda r: (r["protocol"], r["data"], r["method"])  # noqa: E731
+    out = {key(r): r for r in rows}
+    out[key(new)] = new
+    order = {p: i for i, p in enumerate(("calibration", *PROTOCOL_NAMES))}
+    methods = {m: i for i, m in enumerate((*gd.islands.CALIBRATIONS, *METHODS))}
+    return sorted(out.values(), key=lambda r: (order[r["protocol"]], r["data"] != "ring", methods[r["method"]]))
+
+
+def save_npz(path: Path, arrays: dict):
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    write_atomically(path, buffer.getvalue())
+
+
+def load_npz(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    with np.load(path) as data:
+        return {k: data[k] for k in data.files}
+
+
+def fmt(mean, se, digits=1, scale=1.0):
     if not np.isfinite(mean):
-        text = "–"
-    else:
-        text = f"{mean:.{digits}f} ± {se:.{digits}f}" if np.isfinite(se) else f"{mean:.{digits}f}"
-    return text + (f" ({n_inf} inf)" if n_inf else "")
+        return "–"
+    text = f"{mean * scale:.{digits}f}"
+    return text + (f" ± {se * scale:.{digits}f}" if np.isfinite(se) else "")
 
 
-def render(rows, cfg, command, seconds) -> str:
+def verdicts(rows) -> list[str]:
+    """What the rows show against the issue's bars and the calibration rows, said from the
+    numbers (never more than they show)."""
+    out = []
+    cal = {(r["data"], r["method"]): r for r in rows if r["protocol"] == "calibration"}
+    for r in rows:
+        if r["protocol"] == "calibration":
+            continue
+        blob, one = cal.get((r["data"], "blob")), cal.get((r["data"], "one_mode"))
+        if blob is None or one is None:
+            continue
+        hq_ok = r["high_quality"] >= 10 * blob["high_quality"] and (
+            r["high_quality"] - blob["high_quality"] > (r["high_quality_se"] if np.isfinite(r["high_quality_se"]) else 0)
+        )
+        modes_ok = r["modes"] - one["modes"] > (r["modes_se"] if np.isfinite(r["modes_se"]) else 0)
+        r["beats_blob"] = bool(hq_ok)
+        r["beats_one_mode"] = bool(modes_ok)
+    for protocol in PROTOCOL_NAMES:
+        for data, remedy in (("ring", "pacgan2"), ("grid", "pacgan4"), ("ring", "unrolled"), ("grid", "unrolled")):
+            got = {r["method"]: r for r in rows if r["protocol"] == protocol and r["data"] == data}
+            if "gan" not in got or remedy not in got:
+                continue
+            a, b = got[remedy], got["gan"]
+            diff = a["modes"] - b["modes"]
+            se = float(np.hypot(a["modes_se"], b["modes_se"]))
+            if diff > 2 * se:
+                word = f"more modes than the plain GAN by {diff:.1f} (more than two standard errors, {2 * se:.2f})"
+            elif diff < -2 * se:
+                word = f"fewer modes than the plain GAN by {-diff:.1f} (more than two standard errors, {2 * se:.2f})"
+            else:
+                word = f"a difference of {diff:+.1f} modes from the plain GAN, within two standard errors ({2 * se:.2f}): no ordering shown"
+            out.append(f"* {protocol} / {data}: {LABELS[remedy]} captures {word}.")
+    return out
+
+
+def render(rows, command, seconds, schedules, tiny) -> str:
     lines = [
-        "# Mode collapse on the 2-D ring and grid: gamedyn next to VEEGAN and PacGAN",
+        "# Mode collapse on the 2-D ring and grid: VEEGAN's and PacGAN's protocols, trained to convergence",
         "",
-        f"Made by `{command}` (this invocation: {seconds / 60:.1f} min on {os.cpu_count()} "
-        "cores; runs already checkpointed under `runs/islands_table/` are reused, not "
-        "retrained). "
-        f"{cfg['seeds']} seeds per row, 2,500 generator samples per seed, scored with "
-        "`gd.metrics.mode_stats` (a mode is captured if it is the nearest centre of a sample "
-        "within 3 standard deviations; high quality = within 3 standard deviations; KL = "
-        "KL(mode histogram of high-quality samples || mixture weights), PacGAN's \"reverse "
-        "KL\"). Ours: mean ± standard error over seeds. Set-ups: `gd.islands.setup` "
-        "(non-saturating loss, Adam with b1 = 0.5 for both players, "
-        f"{cfg['steps'][0]:,} steps at lr {cfg['lr'][0]:g} then {cfg['steps'][1]:,} at "
-        f"{cfg['lr'][1]:g}; networks {cfg['sizes'] or 'GaussianMixture defaults'}).",
+        f"Made by `{command}` (last invocation {seconds / 60:.1f} min on {os.cpu_count()} cores; "
+        "finished runs are read back from their checkpoints under `runs/islands_table/`; each "
+        "row's own training time is in `results/islands_table.json`, `train_seconds`). "
+        "Scored with `gd.metrics.mode_stats` on 2,500 generator samples per seed: each sample "
+        "belongs to its nearest centre; high quality = within 3 standard deviations of it; a mode "
+        "is captured if at least one high-quality sample belongs to it (VEEGAN Sec. 5.1); KL = "
+        "KL(histogram of high-quality samples over modes || mixture weights). Ours: mean ± "
+        "standard error over seeds. Every seed's final samples are in "
+        "`results/islands_samples.npz`; the curves over training in `results/islands_curves.npz`.",
         "",
     ]
-    for data in rows:
-        k = 8 if data == "ring" else 25
-        lines += [
-            f"## 2-D {data} ({k} modes, std {0.01 if data == 'ring' else 0.05})",
-            "",
-            f"| method | modes (max {k}) | high quality % | KL | diverged | VEEGAN T1 modes / HQ % | PacGAN T1 modes / HQ % / KL |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for method, summary in rows[data].items():
-            label = LABELS[method]
-            key = "Unrolled GAN" if method == "unrolled" else ("GAN" if method in ("simultaneous", "alternating") else None)
-            pkey = "GAN" if method in ("simultaneous", "alternating") else LABELS[method] if method.startswith("pacgan") else None
-            v = VEEGAN[data].get(key) if key else None
-            p = PACGAN[data].get(pkey) if pkey else None
-            lines.append(
-                f"| {label} | {fmt(summary['modes'])} | {fmt(summary['hq'])} | "
-                f"{fmt(summary['kl'], 2)} | {summary['diverged']} / {summary['diverged'] + summary['n']} | "
-                f"{f'{v[0]} / {v[1]}' if v else ''} | {' / '.join(p) if p else ''} |"
-            )
-        lines.append("")
-    lines += ["## Reading the table", "", *ordering(rows), *NOTE]
+    if tiny:
+        lines += ["**Tiny smoke configuration (networks and steps cut to seconds): not a result.**", ""]
+    for protocol in PROTOCOL_NAMES:
+        sched = " then ".join(f"{s:,} at lr {lr:g}" for s, lr in schedules[protocol])
+        lines += [f"## {protocol.upper() if protocol == 'pacgan' else 'VEEGAN'} protocol", "",
+                  gd.islands.protocol_text(protocol), "",
+                  f"Ours: the same networks and Adam settings, {sched} (snapshots every "
+                  f"{EVERY} steps); `gd.islands.setup(method, data, protocol={protocol!r})`.", ""]
+        for data in ("ring", "grid"):
+            k = 8 if data == "ring" else 25
+            got = [r for r in rows if r["protocol"] == protocol and r["data"] == data]
+            cal = [r for r in rows if r["protocol"] == "calibration" and r["data"] == data]
+            lines += [
+                f"### 2-D {data} ({k} modes, std {0.01 if data == 'ring' else 0.05})", "",
+                f"| method | seeds | modes (of {k}) | high quality % | KL | diverged | Δ modes / Δ HQ % over the last quarter | published |",
+                "|---|---|---|---|---|---|---|---|",
+            ]
+            for r in cal:
+                lines.append(
+                    f"| *calibration: {LABELS[r['method']]}* | {r['seeds']} | {fmt(r['modes'], r['modes_se'])} | "
+                    f"{fmt(r['high_quality'], r['high_quality_se'], 2, 100)} | {fmt(r['kl'], r['kl_se'], 2)} | | | |"
+                )
+            done = {r["method"]: r for r in got}
+            for method in METHODS:
+                pub = published(protocol, data, method)
+                if method not in done:
+                    lines.append(f"| {LABELS[method]} | not yet run | | | | | | {pub} |")
+                    continue
+                r = done[method]
+                inf = f" ({r['kl_infinite']} inf)" if r["kl_infinite"] else ""
+                lines.append(
+                    f"| {LABELS[method]} | {r['seeds']} | {fmt(r['modes'], r['modes_se'])} | "
+                    f"{fmt(r['high_quality'], r['high_quality_se'], 1, 100)} | {fmt(r['kl'], r['kl_se'], 2)}{inf} | "
+                    f"{r['diverged']} | {r['modes_change_last_quarter']:+.2f} / {100 * r['high_quality_change_last_quarter']:+.1f} | {pub} |"
+                )
+            lines.append("")
+    lines += ["## What the rows show", "", *verdicts(rows), ""]
     return "\n".join(lines) + "\n"
 
 
-def ordering(rows) -> list[str]:
-    """What the numbers say about the ordering of methods, data set by data set, against
-    the papers' ordering (plain GAN below unrolling and packing)."""
-    out = []
-    for data, summary in rows.items():
-        plain = {m: summary[m]["modes"][0] for m in ("simultaneous", "alternating") if m in summary}
-        remedies = {m: summary[m]["modes"][0] for m in summary if m not in plain}
-        if not plain or not remedies:
-            continue
-        worst_remedy = min(remedies, key=remedies.get)
-        best_plain = max(plain, key=plain.get)
-        if remedies[worst_remedy] > plain[best_plain]:
-            verdict = (
-                f"same ordering as both papers: every remedy ({', '.join(LABELS[m] for m in remedies)}) "
-                f"captures more modes than the plain GAN (best plain: {LABELS[best_plain]}, "
-                f"{plain[best_plain]:.1f} modes; weakest remedy: {LABELS[worst_remedy]}, "
-                f"{remedies[worst_remedy]:.1f})."
-            )
-        else:
-            verdict = (
-                f"the ordering differs from the papers': {LABELS[worst_remedy]} captures "
-                f"{remedies[worst_remedy]:.1f} modes, not more than {LABELS[best_plain]} "
-                f"({plain[best_plain]:.1f}); see the set-up differences below."
-            )
-        out.append(f"* 2-D {data}: {verdict}")
-    return out
-
-
-NOTE = [
-    "* Published: VEEGAN, Srivastava et al. (2017), Table 1; PacGAN, Lin et al. (2018), "
-    "Table 1 (ten trials, ± standard error). The two papers disagree with each other on the "
-    "plain GAN (ring: 1 mode vs 6.3 modes): mode counts depend on the architecture, the "
-    "training length and the optimiser far more than on the data, so only the ordering of "
-    "methods within one set-up is comparable.",
-    "* The papers' ordering: VEEGAN's plain GAN captures fewer modes than its unrolled GAN; "
-    "PacGAN's plain GAN fewer than PacGAN2, 3 and 4.",
-    "* High-quality fractions are not comparable with PacGAN's: their runs take 400 epochs "
-    "of 100,000 samples (400,000 steps) with a discriminator of 3 x 200 maxout units; ours "
-    "take a few thousand steps with one hidden layer. A sample is of high quality only "
-    "within 3 std of a centre (0.03 on the ring); a small piecewise-linear critic cannot "
-    "resolve islands that narrow, so the generator's samples stay spread around them — "
-    "modes are captured (a few samples land on them) while the high-quality fraction stays "
-    "low. (VEEGAN's plain GAN reaches 99.3 % because it sits on one mode; VEEGAN's grid "
-    "GAN has 0.5 %, like ours.)",
-    "* Set-up differences: PacGAN's networks are larger (generator 4 x 400 with batch "
-    "normalisation, discriminator 3 x 200 maxout with 5 pieces, 2-D latent, Adam lr 1e-4, "
-    "b1 0.8, minibatch 100); ours follow Metz et al. (2017) (two generator layers, one "
-    "discriminator layer, ReLU, no normalisation) at the sizes stated above. Our unrolled "
-    "look-ahead takes plain gradient-ascent steps of size 0.1 (`gd.optim.unrolled` does not "
-    "run the base through the look-ahead), where Metz et al. unroll the discriminator's own "
-    "Adam. PacGAN packs on the discriminator of the same (here simultaneous) GAN.",
-]
+def published(protocol, data, method):
+    if protocol == "veegan" and method in VEEGAN[data]:
+        m, h = VEEGAN[data][method]
+        return f"VEEGAN T1: {m} / {h} %"
+    if protocol == "pacgan" and method in PACGAN[data]:
+        return "PacGAN T1: " + " / ".join(PACGAN[data][method])
+    return ""
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        description="Modes captured and high-quality fraction on the 2-D ring and grid, next "
-        "to VEEGAN's and PacGAN's tables. Writes results/islands_table.md.",
-        epilog="Examples: python benchmarks/islands_table.py; "
-        "python benchmarks/islands_table.py --full; "
-        "python benchmarks/islands_table.py --methods simultaneous,pacgan2 --data ring",
+        description="Modes captured, high-quality fraction and KL on the 2-D ring and grid under "
+        "VEEGAN's and PacGAN's protocols, next to the published tables and calibration rows.",
+        epilog="Examples: python benchmarks/islands_table.py; python benchmarks/islands_table.py "
+        "--protocols pacgan --data ring --methods gan,pacgan2; python benchmarks/islands_table.py --tiny",
     )
-    parser.add_argument("--full", action="store_true", help="paper-sized run (hours)")
-    parser.add_argument("--methods", default=None, help=f"comma-separated subset of {','.join(LABELS)}")
-    parser.add_argument("--data", default="ring,grid", help="ring, grid or both (default)")
-    parser.add_argument("--out", default=str(ROOT / "results" / "islands_table.md"))
+    parser.add_argument("--protocols", default="veegan,pacgan", help="veegan, pacgan or both")
+    parser.add_argument("--data", default="ring,grid", help="ring, grid or both")
+    parser.add_argument("--methods", default=",".join(METHODS), help=f"subset of {','.join(METHODS)}")
+    parser.add_argument("--seeds", type=int, default=8, help="seeds per row (default 8)")
+    parser.add_argument("--tiny", action="store_true", help="smoke test: tiny networks, a few steps")
+    parser.add_argument("--results", default=str(ROOT / "results"), help="folder of the outputs")
     parser.add_argument("--cache", default=str(ROOT / "runs" / "islands_table"),
                         help="checkpoints of every run (resumed on a rerun)")
     args = parser.parse_args(argv)
+
+    def choices(text, allowed, flag):
+        items = tuple(t for t in text.split(",") if t)
+        bad = sorted(set(items) - set(allowed))
+        if bad or not items:
+            parser.error(f"{flag} {text!r}: unknown {bad}; choose from {', '.join(allowed)}")
+        return items
+
+    protocols = choices(args.protocols, PROTOCOL_NAMES, "--protocols")
+    datasets = choices(args.data, ("ring", "grid"), "--data")
+    methods = choices(args.methods, METHODS, "--methods")
+    if args.seeds < 2:
+        parser.error(f"--seeds {args.seeds}: expected at least 2 (a standard error needs two)")
     gd.enable_x64()
-    cfg = configuration(args.full)
-    if args.methods:
-        methods = tuple(args.methods.split(","))
-        unknown = set(methods) - set(LABELS)
-        if unknown:
-            parser.error(f"--methods {args.methods!r}: unknown {sorted(unknown)}; choose from {', '.join(LABELS)}")
-        cfg["methods"] = methods
-    datasets = tuple(args.data.split(","))
-    if not set(datasets) <= {"ring", "grid"}:
-        parser.error(f"--data {args.data!r}: choose ring, grid or ring,grid")
-    cache = Path(args.cache)
-    start = time.perf_counter()
-    rows = {data: {} for data in ("ring", "grid")}
-    for data in datasets:
-        for method in cfg["methods"]:
-            tic = time.perf_counter()
-            game, result = train_one(data, method, cfg, cache, n_eval=2500)
-            rows[data][method] = summary = summarise(game, result)
-            print(
-                f"{data:4s} {method:13s} modes {fmt(summary['modes'])}  high quality "
-                f"{fmt(summary['hq'])} %  KL {fmt(summary['kl'], 2)}  diverged "
-                f"{summary['diverged']}  ({time.perf_counter() - tic:.0f} s)",
-                flush=True,
-            )
-    rows = {data: r for data, r in rows.items() if r}
+    results, cache = Path(args.results), Path(args.cache)
+    names = ("islands_table.json", "islands_table.md", "islands_samples.npz", "islands_curves.npz")
+    json_path, md_path, samples_path, curves_path = (results / n for n in names)
+    schedules = {p: TINY_SCHEDULE for p in PROTOCOL_NAMES} if args.tiny else SCHEDULES
+    every = TINY_EVERY if args.tiny else EVERY
+    sizes = TINY_SIZES if args.tiny else None
     command = "python " + " ".join(shlex.quote(a) for a in ["benchmarks/islands_table.py", *(argv if argv is not None else sys.argv[1:])])
-    text = render(rows, cfg, command, time.perf_counter() - start)
-    write_atomically(Path(args.out), text)
-    print(f"wrote {args.out}")
+    start = time.perf_counter()
+
+    rows = load_json(json_path)
+    for data in datasets:
+        for r in calibration_rows(data, args.seeds):
+            rows = merge(rows, r)
+
+    def write():
+        write_atomically(json_path, json.dumps({"rows": rows}, indent=1, allow_nan=True) + "\n")
+        write_atomically(md_path, render(rows, command, time.perf_counter() - start, schedules, args.tiny))
+
+    write()
+    for protocol in protocols:
+        for data in datasets:
+            for method in methods:
+                tic = time.perf_counter()
+                game, result = train_one(protocol, data, method, seeds=args.seeds, schedule=schedules[protocol],
+                                         every=every, cache=cache, sizes=sizes)
+                # Training time accumulates over invocations (a resumed run adds its part).
+                clock = cache / f"{protocol}-{data}-{method}{'-tiny' if sizes else ''}.seconds"
+                spent = (float(clock.read_text()) if clock.exists() else 0.0) + time.perf_counter() - tic
+                write_atomically(clock, f"{spent:.1f}\n")
+                r, curves, samples = summarise(protocol, data, method, game, result, spent)
+                rows = merge(rows, r)
+                key = f"{protocol}/{data}/{method}"
+                all_samples = load_npz(samples_path)
+                all_samples[key] = samples
+                save_npz(samples_path, all_samples)
+                all_curves = load_npz(curves_path)
+                all_curves.update({f"{key}/{name}": value for name, value in curves.items()})
+                save_npz(curves_path, all_curves)
+                write()
+                print(f"{key:28s} modes {fmt(r['modes'], r['modes_se'])}  HQ {fmt(r['high_quality'], r['high_quality_se'], 1, 100)} %"
+                      f"  KL {fmt(r['kl'], r['kl_se'], 2)}  diverged {r['diverged']}  ({time.perf_counter() - tic:.0f} s)", flush=True)
+    print(f"wrote {md_path}, {json_path}, {samples_path}, {curves_path}")
     return 0
 
 

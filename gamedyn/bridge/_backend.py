@@ -259,13 +259,18 @@ class TorchOracle(TorchOps):
         jv = [torch.zeros_like(f) if g is None else g.detach() for g, f in zip(jv, fields)]
         return jv[:n], jv[n:]
 
-    def unrolled_field_x(self, x, y, k: int, lr, through: bool = True):
+    def unrolled_field_x(self, x, y, k: int, lr, through: bool = True, *, base=None, base_state=None):
         """``-d/dx loss_x(x, y_k(x))`` with ``y_{i+1} = y_i + lr F_y(x, y_i)``.
 
         The derivative through the look-ahead is accumulated backwards with one
         vector-Jacobian product of ``F_y`` per look-ahead step (reverse mode by hand), so only
         the closure is needed, not a functional form of the models.
         """
+        if base is not None:
+            raise ValueError(
+                "look_ahead='base' (unrolling the discriminator's optimiser) is not accepted by "
+                "the PyTorch backend; it runs on the JAX backend, or use look_ahead='plain'"
+            )
         lr = _num(lr)
         ys = [list(y)]
         for _ in range(int(k)):

@@ -168,6 +168,9 @@ def _check_sizes(name, sizes):
         "gen_hidden",
         "disc_hidden",
         "activation",
+        "disc_activation",
+        "maxout_pieces",
+        "gen_batchnorm",
         "batch_size",
         "pack",
         "spectral_norm",
@@ -190,10 +193,20 @@ class GaussianMixture(Game):
 
     * generator ``G``: ``latent_dim`` standard-normal inputs, ``gen_hidden`` dense layers with
       ``activation``, a linear output in data space; discriminator: ``disc_hidden`` dense
-      layers, then a linear head to one raw output. Defaults follow the 2-D mixture
-      experiment of the unrolled GAN (Metz et al. 2017, App. A): latent 256, G two ReLU
-      layers of 128, D one ReLU layer of 128, minibatch 512. Weights start
-      ``N(0, init_gain^2 / fan_in)`` (default ``init_gain = 1``), biases 0.
+      layers with ``disc_activation`` (default: ``activation``), then a linear head to one
+      raw output. Defaults follow the 2-D mixture experiment of the unrolled GAN (Metz et
+      al. 2017, App. A): latent 256, G two ReLU layers of 128, D one ReLU layer of 128,
+      minibatch 512. Weights start ``N(0, init_gain^2 / fan_in)`` (default
+      ``init_gain = 1``), or ``N(0, (init_gain init_std)^2)`` when ``init_std`` is given
+      (DCGAN's and PacGAN's 0.02); biases 0.
+    * ``disc_activation="maxout"`` makes every hidden discriminator layer a maxout layer
+      with ``maxout_pieces`` pieces (Goodfellow et al. 2013; PacGAN's 2-D discriminator:
+      3 x 200 units, 5 pieces). ``gen_batchnorm`` batch-normalises the generator's hidden
+      layers before the nonlinearity, with learned scale and shift (Ioffe & Szegedy 2015;
+      PacGAN's generator: 4 x 400, batch norm, ReLU). Batch statistics are those of the
+      latents being mapped (training mode, no running averages), so ``G`` stays a pure
+      function; on a large evaluation batch they are the population statistics up to
+      sampling error.
     * ``loss``: see :func:`adversarial_losses` (:data:`MIXTURE_LOSSES`). ``wasserstein``
       clips every discriminator parameter to ``[-clip, clip]`` after each move
       (``project_y``; ``clip`` defaults to 0.01); ``wgan_gp`` adds
@@ -235,6 +248,9 @@ class GaussianMixture(Game):
     gen_hidden: tuple = (128, 128)
     disc_hidden: tuple = (128,)
     activation: str = "relu"
+    disc_activation: str | None = None
+    maxout_pieces: int = 5
+    gen_batchnorm: bool = False
     batch_size: int = 512
     pack: int = 1
     spectral_norm: bool = False
@@ -245,6 +261,7 @@ class GaussianMixture(Game):
     clip: Any = None
     gp_weight: Any = 10.0
     init_gain: Any = 1.0
+    init_std: Any = None
     batch: Any = None
 
     def __post_init__(self):
@@ -252,8 +269,20 @@ class GaussianMixture(Game):
         check_choice("loss", self.loss, MIXTURE_LOSSES)
         check_choice("gen_objective", self.gen_objective, GEN_OBJECTIVES)
         check_choice("f_generator", self.f_generator, ("minimax", "nonsaturating"))
-        check_choice("activation", self.activation, tuple(_mlp.ACTIVATIONS))
-        for name in ("spectral_norm", "minibatch_std"):
+        generator_activations = tuple(a for a in _mlp.ACTIVATIONS if a != "maxout")
+        if self.activation == "maxout":
+            raise ValueError(
+                "activation='maxout' is not accepted (it sets the generator's nonlinearity); "
+                f"expected one of {', '.join(generator_activations)}, and "
+                "disc_activation='maxout' for a maxout discriminator"
+            )
+        check_choice("activation", self.activation, generator_activations)
+        if self.disc_activation is None:
+            set_("disc_activation", self.activation)
+        check_choice("disc_activation", self.disc_activation, tuple(_mlp.ACTIVATIONS))
+        check_int("maxout_pieces", self.maxout_pieces, minimum=1)
+        set_("maxout_pieces", int(self.maxout_pieces))
+        for name in ("spectral_norm", "minibatch_std", "gen_batchnorm"):
             check_choice(name, getattr(self, name), (False, True))
         set_("gen_hidden", tuple(self.gen_hidden) if isinstance(self.gen_hidden, list) else self.gen_hidden)
         set_("disc_hidden", tuple(self.disc_hidden) if isinstance(self.disc_hidden, list) else self.disc_hidden)
@@ -285,6 +314,8 @@ class GaussianMixture(Game):
             check_positive("clip", self.clip)
         check_nonnegative("gp_weight", self.gp_weight)
         check_positive("init_gain", self.init_gain)
+        if self.init_std is not None:
+            check_positive("init_std", self.init_std)
 
     def _set_mixture(self, set_):
         if is_traced((self.centers, self.weights, self.std)):
@@ -427,12 +458,20 @@ class GaussianMixture(Game):
     def _head_width(self) -> int:
         return self._feature_width + int(self.minibatch_std) + self.minibatch_kernels
 
+    @property
+    def _pieces(self) -> int:
+        """Affine outputs per hidden discriminator unit (maxout pieces, else 1)."""
+        return self.maxout_pieces if self.disc_activation == "maxout" else 1
+
     def _gen_template(self, dtype):
-        return _mlp.dense_template(self.gen_sizes, dtype)
+        dense = _mlp.dense_template(self.gen_sizes, dtype)
+        if not self.gen_batchnorm:
+            return dense
+        return {"dense": dense, "norm": _mlp.batchnorm_template(self.gen_hidden, dtype)}
 
     def _disc_template(self, dtype):
         tree = {
-            "body": _mlp.dense_template((self._disc_input, *self.disc_hidden), dtype),
+            "body": _mlp.dense_template((self._disc_input, *self.disc_hidden), dtype, self._pieces),
             "head": _mlp.dense_template((self._head_width, 1), dtype),
         }
         if self.minibatch_kernels:
@@ -443,16 +482,19 @@ class GaussianMixture(Game):
     @property
     def n_x(self) -> int:
         sizes = self.gen_sizes
-        return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+        n = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+        return n + 2 * sum(self.gen_hidden) * int(self.gen_batchnorm)
 
     @property
     def n_y(self) -> int:
         sizes = (self._disc_input, *self.disc_hidden)
-        n = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:])) + self._head_width + 1
+        p = self._pieces
+        n = sum((a + 1) * b * p for a, b in zip(sizes[:-1], sizes[1:])) + self._head_width + 1
         return n + self._feature_width * self.minibatch_kernels * self.minibatch_kernel_dim
 
     def generator_params(self, x):
-        """The generator's parameter pytree ``[{"w", "b"}, ...]`` from its flat vector."""
+        """The generator's parameter pytree ``[{"w", "b"}, ...]`` from its flat vector
+        (``{"dense": [...], "norm": [{"scale", "shift"}, ...]}`` with ``gen_batchnorm``)."""
         return _mlp.unraveler(self._gen_template(x.dtype))(x)
 
     def discriminator_params(self, y):
@@ -465,22 +507,37 @@ class GaussianMixture(Game):
         Gaussian draw per player (cheap to compile under ``vmap`` over seeds)."""
         dtype = self.centers.dtype
         kx, ky = jax.random.split(key)
-        scale_x = _mlp.ravel(_mlp.dense_init_scale(self.gen_sizes, dtype))
+        std = self.init_std
+        dense_x = _mlp.dense_init_scale(self.gen_sizes, dtype, std=std)
+        offset_x = None
+        if self.gen_batchnorm:
+            # Batch norm starts as the identity map: scale exactly 1, shift 0.
+            norms = _mlp.batchnorm_template(self.gen_hidden, dtype)
+            zero = jax.tree.map(jnp.zeros_like, norms)
+            offset_x = _mlp.ravel({"dense": jax.tree.map(jnp.zeros_like, dense_x), "norm": norms})
+            dense_x = {"dense": dense_x, "norm": zero}
+        scale_x = _mlp.ravel(dense_x)
         tree = {
-            "body": _mlp.dense_init_scale((self._disc_input, *self.disc_hidden), dtype),
-            "head": _mlp.dense_init_scale((self._head_width, 1), dtype),
+            "body": _mlp.dense_init_scale((self._disc_input, *self.disc_hidden), dtype, self._pieces, std),
+            "head": _mlp.dense_init_scale((self._head_width, 1), dtype, std=std),
         }
         if self.minibatch_kernels:
             shape = self._disc_template(dtype)["mbd"].shape
-            tree["mbd"] = jnp.full(shape, 1.0 / np.sqrt(shape[0]), dtype)
+            tree["mbd"] = jnp.full(shape, 1.0 / np.sqrt(shape[0]) if std is None else std, dtype)
         scale_y = _mlp.ravel(tree)
         x0 = self.init_gain * scale_x * jax.random.normal(kx, scale_x.shape, dtype)
+        if offset_x is not None:
+            x0 = x0 + offset_x
         y0 = self.init_gain * scale_y * jax.random.normal(ky, scale_y.shape, dtype)
         return x0, y0
 
     def generate(self, x, latent):
         """``G(z)`` for latents ``z`` (n, latent_dim): samples (n, d)."""
-        return _mlp.dense_apply(self.generator_params(x), latent, self.activation, last_linear=True)
+        params = self.generator_params(x)
+        if self.gen_batchnorm:
+            return _mlp.dense_apply(params["dense"], latent, self.activation, last_linear=True,
+                                    norms=params["norm"])
+        return _mlp.dense_apply(params, latent, self.activation, last_linear=True)
 
     def sample_latent(self, key, n: int, dtype=None):
         """``n`` generator inputs ``z ~ N(0, I)``."""
@@ -496,7 +553,8 @@ class GaussianMixture(Game):
         packed inputs (n, pack * d)."""
         params = self.discriminator_params(y)
         sn = self.sn_iterations if self.spectral_norm else None
-        features = _mlp.dense_apply(params["body"], packs, self.activation, last_linear=False, sn_iterations=sn)
+        features = _mlp.dense_apply(params["body"], packs, self.disc_activation, last_linear=False,
+                                    sn_iterations=sn, pieces=self._pieces)
         extra = [features]
         if self.minibatch_std:
             # Karras et al. (2018), Sec. 3: std of every feature over the minibatch,
@@ -510,7 +568,7 @@ class GaussianMixture(Game):
             l1 = jnp.sum(jnp.abs(m[:, None] - m[None, :]), axis=-1)  # (n, n, B)
             extra.append(jnp.sum(jnp.exp(-l1), axis=1))
         head_in = jnp.concatenate(extra, axis=1) if len(extra) > 1 else features
-        out = _mlp.dense_apply(params["head"], head_in, self.activation, last_linear=True, sn_iterations=sn)
+        out = _mlp.dense_apply(params["head"], head_in, self.disc_activation, last_linear=True, sn_iterations=sn)
         return out[:, 0], features
 
     def discriminate(self, y, points):

@@ -6,10 +6,13 @@ snapshots of generator samples and diagnostics, divergence recorded per seed, at
 resumable checkpoints, and step-size schedules in stages (``start=``).
 :meth:`TrainResult.mode_stats` scores every snapshot with the VEEGAN / PacGAN protocol
 (:func:`gamedyn.metrics.mode_stats`). :func:`setup` names the benchmark methods (plain
-GAN, alternating, extragradient, unrolled, PacGAN) used by the studies and the table.
+GAN, alternating, extragradient, optimistic, unrolled, PacGAN) under the two published
+protocols (VEEGAN's and PacGAN's, :data:`PROTOCOLS`) used by the table;
+:func:`calibration_samples` gives the trivial answers every table scores beside them.
 """
 
-from ._setups import BENCHMARK_SIZES, DATASETS, METHODS, setup
+from ._calibration import CALIBRATIONS, blob_moments, calibration_samples
+from ._setups import BENCHMARK_SIZES, DATASETS, METHODS, PROTOCOLS, canonical_method, protocol_text, setup
 from ._train import FAILURES, TrainResult, load_result, save_result, train
 
 __all__ = [
@@ -19,6 +22,12 @@ __all__ = [
     "load_result",
     "FAILURES",
     "setup",
+    "canonical_method",
+    "protocol_text",
+    "PROTOCOLS",
+    "CALIBRATIONS",
+    "calibration_samples",
+    "blob_moments",
     "METHODS",
     "DATASETS",
     "BENCHMARK_SIZES",

@@ -146,19 +146,26 @@ class JaxOracle(JaxOps):
         _, pull = jax.vjp(self.game.field, x, y)
         return pull((ux, uy))
 
-    def unrolled_field_x(self, x, y, k: int, lr, through: bool = True):
+    def unrolled_field_x(self, x, y, k: int, lr, through: bool = True, *, base=None, base_state=None):
         """``-d/dx loss_x(x, y_k(x))`` with ``y_{i+1} = y_i + lr F_y(x, y_i)``, ``y_0 = y``.
 
         With ``through=False`` the look-ahead ``y_k`` is treated as a constant (no
-        second-order term), which is the "unrolled without backprop" variant.
+        second-order term), which is the "unrolled without backprop" variant. With ``base``
+        (and its state ``base_state`` at ``y``) each look-ahead step is the base's update,
+        ``y_{i+1} = y_i + lr U(-F_y(x, y_i); s_i)``, the base state advancing with it.
         """
         game = self.game
 
         def look_ahead(u):
-            def one(_, v):
-                return game.project_y(v + lr * game.field_y(u, v))
+            def one(_, carry):
+                v, s = carry
+                f = game.field_y(u, v)
+                if base is None:
+                    return game.project_y(v + lr * f), s
+                update, s = self.base_update(base, -f, s, v)
+                return game.project_y(v + lr * update), s
 
-            return lax.fori_loop(0, k, one, y)
+            return lax.fori_loop(0, k, one, (y, base_state))[0]
 
         if not through:
             # y_k still depends on (x, y) -- it must, for derivatives of the whole step (the

@@ -30,6 +30,8 @@ from __future__ import annotations
 import inspect
 from typing import Any, ClassVar, NamedTuple
 
+import jax.numpy as jnp
+
 from .._checks import (
     check_choice,
     check_int,
@@ -41,7 +43,7 @@ from .._checks import (
 )
 from .._pytree import pytree_dataclass
 from ._backend import JAX_OPS, as_oracle
-from ._base import as_base
+from ._base import Adam, as_base
 
 __all__ = [
     "RuleState",
@@ -474,19 +476,29 @@ class Proximal(Rule):
         return state._replace(x=x1, y=y1, count=state.count + 1)
 
 
-@pytree_dataclass(static=("k", "through"))
+@pytree_dataclass(static=("k", "through", "look_ahead"))
 class Unrolled(Rule):
     """Unrolled GAN (Metz et al. 2017): the generator descends ``loss_x(x, y_k(x))`` where
     ``y_k`` is ``k`` look-ahead ascent steps of the discriminator with step ``lr_unroll``
     (default ``lr_y``), differentiated through the look-ahead (``through=True``); the
     discriminator takes its ordinary step. Simultaneous. ``k`` is static (reverse-mode
-    differentiation needs a fixed trip count)."""
+    differentiation needs a fixed trip count).
+
+    ``look_ahead``: ``"plain"`` (default) takes plain ascent steps
+    ``y_{i+1} = y_i + lr_unroll F_y(x, y_i)``; ``"base"`` unrolls the discriminator's own
+    optimiser, as Metz et al. do (their Sec. 2.2 and reference code): each look-ahead step is
+    the base's update ``y_{i+1} = y_i + lr_unroll U(-F_y(x, y_i); s_i)`` from the
+    discriminator's current base state ``s_0`` (Adam's moments and count advance inside the
+    look-ahead and are then discarded), differentiated through moments and all. Without a
+    base the two are the same. ``"base"`` runs on the JAX backend.
+    """
 
     lr: Any
     k: int = 5
     lr_unroll: Any = None
     through: bool = True
     base: Any = None
+    look_ahead: str = "plain"
 
     def __post_init__(self):
         self._common_checks()
@@ -495,12 +507,18 @@ class Unrolled(Rule):
         if self.lr_unroll is not None:
             check_nonnegative("lr_unroll", self.lr_unroll)
         check_choice("through", self.through, (False, True))
+        check_choice("look_ahead", self.look_ahead, ("plain", "base"))
 
     def _step(self, oracle, state):
         x, y = state.x, state.y
         bx, by = state.base
         look = self.lr_y if self.lr_unroll is None else self.lr_unroll
-        gx = oracle.unrolled_field_x(x, y, self.k, look, self.through)
+        base_y = self._bases()[1]
+        if self.look_ahead == "base" and base_y is not None:
+            gx = oracle.unrolled_field_x(x, y, self.k, look, self.through, base=_differentiable(base_y),
+                                         base_state=by)
+        else:
+            gx = oracle.unrolled_field_x(x, y, self.k, look, self.through)
         fy = oracle.field_y(x, y)
         x1, bx = self._move(oracle, "x", x, gx, bx, self.lr_x)
         y1, by = self._move(oracle, "y", y, fy, by, self.lr_y)
@@ -578,9 +596,28 @@ def proximal(lr, *, tol=None, max_iter=50) -> Proximal:
     return Proximal(lr=lr, tol=tol, max_iter=max_iter)
 
 
-def unrolled(lr, k, *, lr_unroll=None, through=True, base=None) -> Unrolled:
-    """Unrolled GAN with ``k`` look-ahead discriminator steps."""
-    return Unrolled(lr=lr, k=k, lr_unroll=lr_unroll, through=through, base=base)
+def _differentiable(base):
+    """The base as the unrolled look-ahead differentiates it. Adam's ``sqrt(nu)`` has an
+    infinite derivative where ``nu = 0`` (a parameter whose gradient has been exactly 0, e.g.
+    a maxout piece never selected), which turns the generator's gradient into NaN; optax's
+    ``eps_root`` (inside the square root) exists for gradients through Adam, so the look-ahead
+    uses ``eps_root = max(eps_root, eps^2)``: the update changes by at most ``eps`` in the
+    denominator, and the derivative stays finite. (Written with ``maximum``, not a branch,
+    because the hyperparameters are traced inside a jitted training loop.)"""
+    if isinstance(base, Adam):
+        return Adam(b1=base.b1, b2=base.b2, eps=base.eps, eps_root=jnp.maximum(base.eps_root, jnp.square(base.eps)))
+    return base
+
+
+def unrolled(lr, k, *, lr_unroll=None, through=True, base=None, look_ahead="plain") -> Unrolled:
+    """Unrolled GAN with ``k`` look-ahead discriminator steps; ``look_ahead="base"`` unrolls
+    the discriminator's own optimiser (Metz et al. 2017), ``"plain"`` plain ascent steps.
+
+    >>> import gamedyn as gd
+    >>> gd.optim.unrolled(1e-4, 5, base=gd.optim.adam(b1=0.5), look_ahead="base").look_ahead
+    'base'
+    """
+    return Unrolled(lr=lr, k=k, lr_unroll=lr_unroll, through=through, base=base, look_ahead=look_ahead)
 
 
 def cgd(lr) -> CGD:

@@ -307,7 +307,7 @@ class SympyOracle(SympyOps):
         J = self.J
         return self.affine(J[0, 0] * ux + J[1, 0] * uy), self.affine(J[0, 1] * ux + J[1, 1] * uy)
 
-    def unrolled_field_x(self, x, y, k: int, lr, through: bool = True):
+    def unrolled_field_x(self, x, y, k: int, lr, through: bool = True, *, base=None, base_state=None):
         """``-d/dx loss_x(x, y_k(x))`` with ``y_{i+1} = y_i + lr F_y(x, y_i)``, ``y_0 = y``.
 
         On a quadratic game ``y_k`` is affine in ``x`` with slope ``dy_k/dx`` (forward
@@ -315,6 +315,11 @@ class SympyOracle(SympyOps):
         ``H_xx x + H_xy y_k + (H_yx x + H_yy y_k) dy_k/dx`` (``H``: the Hessian of
         ``loss_x``); without ``through`` the look-ahead is a constant (slope 0).
         """
+        if base is not None:
+            raise ValueError(
+                "look_ahead='base' (unrolling the discriminator's optimiser) is not accepted by "
+                "the sympy backend; it runs on the JAX backend, or use look_ahead='plain'"
+            )
         J, H = self.J, self.loss_x_hessian
         lr = exact(lr)
         v, slope = y, sp.S.Zero

@@ -377,3 +377,76 @@ def test_f_gan_objective_is_a_lower_bound_attained_by_the_optimal_critic(counts,
     np.testing.assert_allclose(objective(v_star), divergence, rtol=1e-10, atol=1e-12)
     other = v_star + np.asarray(noise[: len(a)])
     assert objective(other) <= divergence + 1e-12
+
+
+# -- PacGAN's players: maxout discriminator, batch-normalised generator ---------------------
+def np_maxout_critic(params, packs, pieces):
+    """Goodfellow et al. (2013), eq. 1: h_i = max_j (x W_{.ij} + b_ij), written with explicit
+    loops over units and pieces (the package reshapes and reduces)."""
+    h = packs
+    for layer in params["body"]:
+        w, b = np.asarray(layer["w"]), np.asarray(layer["b"])
+        z = h @ w + b
+        units = z.shape[1] // pieces
+        out = np.empty((len(h), units))
+        for i in range(units):
+            out[:, i] = np.max([z[:, i * pieces + j] for j in range(pieces)], axis=0)
+        h = out
+    head = params["head"][0]
+    return (h @ np.asarray(head["w"]) + np.asarray(head["b"]))[:, 0]
+
+
+def np_batchnorm_generator(params, latent):
+    """Ioffe & Szegedy (2015), Algorithm 1 in training mode, then ReLU; linear output."""
+    h = latent
+    dense, norms = params["dense"], params["norm"]
+    for layer, norm in zip(dense[:-1], norms):
+        z = h @ np.asarray(layer["w"]) + np.asarray(layer["b"])
+        mu, var = z.mean(axis=0), z.var(axis=0)  # biased variance, as in the paper
+        z = (z - mu) / np.sqrt(var + 1e-5) * np.asarray(norm["scale"]) + np.asarray(norm["shift"])
+        h = relu(z)
+    return h @ np.asarray(dense[-1]["w"]) + np.asarray(dense[-1]["b"])
+
+
+def test_maxout_discriminator_and_batchnorm_generator_match_their_formulas():
+    game = mixture(latent_dim=2, gen_hidden=(6, 5), disc_hidden=(4, 3), disc_activation="maxout",
+                   maxout_pieces=3, gen_batchnorm=True, pack=2, batch_size=8)
+    x, y = game.init(KEY)
+    # Perturb batch norm away from its identity initialisation, so the test sees scale/shift.
+    x = x + 0.1 * jax.random.normal(jax.random.PRNGKey(3), x.shape, x.dtype)
+    latent = np.asarray(jax.random.normal(jax.random.PRNGKey(4), (8, 2), x.dtype))
+    # float64 throughout; the two forward passes differ only in summation order.
+    np.testing.assert_allclose(game.generate(x, latent), np_batchnorm_generator(game.generator_params(x), latent),
+                               rtol=1e-12, atol=1e-12)
+    packs = np.asarray(jax.random.normal(jax.random.PRNGKey(5), (4, 4), x.dtype))
+    np.testing.assert_allclose(game.critic(y, packs)[0], np_maxout_critic(game.discriminator_params(y), packs, 3),
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_pacgan_players_parameter_counts_and_initialisation():
+    game = mixture(latent_dim=2, gen_hidden=(6, 5), disc_hidden=(4, 3), disc_activation="maxout",
+                   maxout_pieces=3, gen_batchnorm=True, init_std=0.02, pack=2, batch_size=8)
+    # G: 2->6->5->2 plus (scale, shift) per hidden unit; D: maxout 4->4x3->3x3 pieces, head 3->1.
+    assert game.n_x == (2 * 6 + 6) + (6 * 5 + 5) + (5 * 2 + 2) + 2 * (6 + 5)
+    assert game.n_y == (4 * 12 + 12) + (4 * 9 + 9) + (3 + 1)
+    x, y = game.init(KEY)
+    assert x.shape == (game.n_x,) and y.shape == (game.n_y,)
+    g = game.generator_params(x)
+    for norm in g["norm"]:  # batch norm starts as the identity map
+        np.testing.assert_array_equal(norm["scale"], 1.0)
+        np.testing.assert_array_equal(norm["shift"], 0.0)
+    weights = np.concatenate([np.ravel(layer["w"]) for layer in game.discriminator_params(y)["body"]])
+    # 84 draws of N(0, 0.02^2): the sample std is within 25 % of 0.02 with probability
+    # > 0.999 (chi-square with 84 degrees of freedom).
+    assert 0.015 < weights.std() < 0.025
+
+
+def test_maxout_is_a_discriminator_option_only():
+    with pytest.raises(ValueError, match="activation='maxout' is not accepted.*disc_activation='maxout'"):
+        mixture(activation="maxout")
+    with pytest.raises(ValueError, match="maxout_pieces=0 is not accepted"):
+        mixture(disc_activation="maxout", maxout_pieces=0)
+    with pytest.raises(ValueError, match="disc_activation='swish' is not accepted"):
+        mixture(disc_activation="swish")
+    with pytest.raises(ValueError, match="init_std=-1"):
+        mixture(init_std=-1.0)

@@ -333,3 +333,65 @@ def test_rule_named_takes_what_each_rule_accepts():
     assert repr(gd.optim.rule_named("cgd", 0.1, **settings)) == repr(gd.optim.cgd(0.1))
     with pytest.raises(ValueError, match="rule='newton' is not accepted"):
         gd.optim.rule_named("newton", 0.1)
+
+
+def explicit_unrolled_through_adam(game, x, y, m, v, count, k, lr, b1, b2, eps):
+    """-d/dx loss_x(x, y_k(x)) where y_k is k steps of Adam (Kingma & Ba 2015, Algorithm 1)
+    written out from the paper's formulas, from moments (m, v) after ``count`` steps; the
+    square root carries eps^2 inside it (optax's eps_root), which the look-ahead uses."""
+
+    def y_k(u):
+        yy, mm, vv = y, m, v
+        for i in range(k):
+            g = jax.grad(lambda w: game.losses(u, w)[1])(yy)
+            mm = b1 * mm + (1 - b1) * g
+            vv = b2 * vv + (1 - b2) * g * g
+            t = count + i + 1
+            m_hat, v_hat = mm / (1 - b1**t), vv / (1 - b2**t)
+            yy = yy - lr * m_hat / (jnp.sqrt(v_hat + eps**2) + eps)
+        return yy
+
+    return -jax.grad(lambda u: game.losses(u, y_k(u))[0])(x)
+
+
+def test_unrolled_through_the_discriminators_adam_matches_the_explicit_formula():
+    # Metz et al. (2017) unroll the discriminator's own optimiser: the look-ahead advances
+    # Adam's moments from the discriminator's current state (here after two real steps).
+    game = gd.games.GaussianMixture.ring(latent_dim=2, gen_hidden=(5,), disc_hidden=(4,), batch_size=6)
+    game = game.with_key(jax.random.PRNGKey(2))
+    x, y = game.init(jax.random.PRNGKey(1))
+    adam = gd.optim.adam(b1=0.5, b2=0.9)
+    rule = gd.optim.unrolled(0.05, 3, base=adam, look_ahead="base")
+    state = rule.init(x, y)
+    for _ in range(2):
+        state = rule.step(game, state)
+    adam_state = state.base[1][0]
+    expected = explicit_unrolled_through_adam(
+        game, state.x, state.y, adam_state.mu, adam_state.nu, int(adam_state.count), 3, 0.05, 0.5, 0.9, 1e-8
+    )
+    oracle = gd.optim._backend.as_oracle(game)
+    from gamedyn.optim._rules import _differentiable
+
+    got = oracle.unrolled_field_x(state.x, state.y, 3, 0.05, True, base=_differentiable(adam), base_state=state.base[1])
+    # float64, the same operations in another order: a few roundings of O(1) numbers.
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+    # Without a base the option changes nothing.
+    plain = gd.optim.unrolled(0.05, 3)
+    z_plain = plain.step(game, plain.init(x, y))
+    z_base = gd.optim.unrolled(0.05, 3, look_ahead="base").step(game, plain.init(x, y))
+    np.testing.assert_array_equal(z_plain.x, z_base.x)
+    # And with Adam, unrolling Adam differs from plain ascent steps of the same size.
+    plain_adam = gd.optim.unrolled(0.05, 3, base=adam)
+    assert not np.allclose(plain_adam.step(game, state).x, rule.step(game, state).x)
+
+
+def test_unrolled_look_ahead_is_checked_and_refused_where_unsupported():
+    with pytest.raises(ValueError, match="look_ahead='adam' is not accepted"):
+        gd.optim.unrolled(0.1, 2, look_ahead="adam")
+    torch = pytest.importorskip("torch")
+    from gamedyn.bridge._backend import TorchOracle
+
+    x, y = [torch.zeros(2, dtype=torch.float64)], [torch.zeros(2, dtype=torch.float64, requires_grad=True)]
+    oracle = TorchOracle(lambda: (x[0].sum(), y[0].sum()), x, y)
+    with pytest.raises(ValueError, match="look_ahead='base'.*not accepted by the PyTorch backend"):
+        oracle.unrolled_field_x(x, y, 2, 0.1, base=gd.optim.adam(), base_state=None)
