@@ -57,7 +57,8 @@ PROTOCOLS = {
         lr=1e-4, b1=0.8, b2=0.999, steps=400_000, trials=10,
     ),
     # Srivastava et al. (2017), "VEEGAN", Sec. 5.1 (data, scoring, 5 unrolling steps); the
-    # networks and optimiser of the authors' public 2-D code: latent 256 -> 2 x 128 ReLU ->
+    # networks and optimiser of the 2-D notebook in the authors' repository (a 2019 rewrite;
+    # the paper's text gives none): latent 256 -> 2 x 128 ReLU ->
     # 2; discriminator 1 x 128 ReLU; Adam lr 1e-3, b1 0.5; minibatch 500; 100,000 steps;
     # scored over 5 runs. (The same architecture as Metz et al. 2017, App. A, whose 2-D
     # experiment the unrolled baseline follows: 5 look-ahead steps of the discriminator's
@@ -175,7 +176,7 @@ def protocol_text(protocol: str) -> str:
             f"generator {g['latent_dim']}-D N(0, I) latent -> 2 x [dense 128, ReLU] -> 2; "
             "discriminator 1 x [dense 128, ReLU] -> 1; weights N(0, 1/fan_in)"
         )
-        head = "VEEGAN protocol (Srivastava et al. 2017, Sec. 5.1, and the authors' public 2-D code)"
+        head = "VEEGAN protocol (Srivastava et al. 2017, Sec. 5.1, and the 2-D notebook in the authors' repository)"
     return (
         f"{head}: {nets}; non-saturating loss; Adam (b1 {spec['b1']}, b2 {spec['b2']}) for "
         f"both players at the paper's lr {spec['lr']:g}; {g['batch_size']} "
