@@ -5,7 +5,7 @@ PyTorch backend (``TorchOps`` / ``TorchOracle``), so the optimizer a toy analysi
 for is literally the one that trains the network. Around it: DCGAN-family models, the toy
 layer's losses and regularisers, offline data sets with known modes and their mode
 classifier, training with checkpoints (``train`` / ``gamedyn train``), the top-k spectrum of
-the real game's Jacobian, and ``bridge_check`` (prediction against observation).
+the real game's Jacobian and of a rule's one-step update map, and ``bridge_check`` (prediction against observation).
 
 Names load on first use, so ``import gamedyn.bridge`` (and the ``gamedyn`` command) do not
 import PyTorch until something here is used.
@@ -28,6 +28,7 @@ _EXPORTS = {
     ],
     "_optimizer": ["GameOptimizer", "clip_projection"],
     "_spectrum": ["PathAngle", "TopSpectrum", "game_jacobian_operator", "path_angle", "top_eigenvalues"],
+    "_update": ["UpdateSpectrum", "update_spectrum", "update_map_operator", "LINEARISED_RULES"],
     "_config": ["TrainConfig"],
     "_train": ["TrainResult", "train", "build_rule", "resolve_device"],
     "_check": ["bridge_check", "CheckPair", "SIZES", "run_spectrum", "run_path_angle"],

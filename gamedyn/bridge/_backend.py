@@ -237,7 +237,13 @@ class TorchOracle(TorchOps):
         With ``off_diagonal=True``, ``J_off v = (J_xy v_y, J_yx v_x)``: only each player's
         field differentiated by the other player's parameters (one evaluation all the same).
         """
+        return self.field_jvp(x, y, vx, vy, off_diagonal=off_diagonal)[1]
+
+    def field_jvp(self, x, y, vx, vy, *, off_diagonal=False):
+        """``(F(x, y), J(x, y) v)``, each as ``(x part, y part)``, from one evaluation: the
+        field comes with the graph the Jacobian-vector product is taken on."""
         fx, fy = self._fields(x, y, create_graph=True)
+        values = ([f.detach() for f in fx], [f.detach() for f in fy])
         fields = fx + fy
         n = len(self.x_params)
         dummies = [torch.zeros_like(f, requires_grad=True) for f in fields]
@@ -253,11 +259,30 @@ class TorchOracle(TorchOps):
             jt_w = torch.autograd.grad(inner_x + inner_y, params, create_graph=True, allow_unused=True)
         pairs = [(g, v) for g, v in zip(jt_w, list(vx) + list(vy)) if g is not None]
         if not pairs:  # no player's field depends on these parameters
-            return [torch.zeros_like(f) for f in fx], [torch.zeros_like(f) for f in fy]
+            return values, ([torch.zeros_like(f) for f in fx], [torch.zeros_like(f) for f in fy])
         outer = sum(torch.sum(g * v) for g, v in pairs)
         jv = torch.autograd.grad(outer, dummies, allow_unused=True)
         jv = [torch.zeros_like(f) if g is None else g.detach() for g, f in zip(jv, fields)]
-        return jv[:n], jv[n:]
+        return values, (jv[:n], jv[n:])
+
+    def vjp_tangent(self, x, y, ux, uy, dx, dy, dux, duy):
+        """``J(z)^T u`` and its derivative along ``(dz, du)``:
+        ``J^T du + d/dz <J(z)^T u, .>[dz]``, the second term the Hessian of ``<F(z), u>``
+        applied to ``dz`` (a third derivative of the losses, by triple backward)."""
+        fx, fy = self._fields(x, y, create_graph=True)
+        params = self.x_params + self.y_params
+        n = len(self.x_params)
+        fields = fx + fy
+        inner = sum(torch.sum(f * u) for f, u in zip(fields, list(ux) + list(uy)))
+        jt_u = torch.autograd.grad(inner, params, create_graph=True, allow_unused=True)
+        jt_u = [torch.zeros_like(p) if g is None else g for g, p in zip(jt_u, params)]
+        inner_d = sum(torch.sum(f * u) for f, u in zip(fields, list(dux) + list(duy)))
+        second = sum(torch.sum(g * d) for g, d in zip(jt_u, list(dx) + list(dy)))
+        tangent = self._grad(inner_d + second, params) if second.requires_grad or inner_d.requires_grad else [
+            torch.zeros_like(p) for p in params]
+        primal = [g.detach() for g in jt_u]
+        tangent = [g.detach() for g in tangent]
+        return (primal[:n], primal[n:]), (tangent[:n], tangent[n:])
 
     def unrolled_field_x(self, x, y, k: int, lr, through: bool = True, *, base=None, base_state=None):
         """``-d/dx loss_x(x, y_k(x))`` with ``y_{i+1} = y_i + lr F_y(x, y_i)``.

@@ -1,0 +1,300 @@
+"""The spectrum of a rule's one-step update map on a real network.
+
+A rule of :mod:`gamedyn.optim` iterates ``s_{t+1} = T_R(s_t)`` on its state ``s = (z,
+memory, base moments)``. Whether training oscillates, converges or diverges near the current
+point is decided by the eigenvalues ``mu`` of ``dT_R/ds`` there: ``|mu| > 1`` grows,
+``arg mu`` is the rotation per step. On the toy games :func:`gamedyn.update_jacobian` forms
+that matrix; on a network it is never formed: :func:`update_spectrum` runs the *same rule
+step* in tangent mode (every tree a pair ``(value, tangent)``, the field's tangent an exact
+Jacobian-vector product by double backward) and hands ``v -> dT_R v`` to ARPACK.
+
+Adam and RMSProp: the frozen-preconditioner model (``docs/update_spectrum.md``). The
+second moment ``nu`` is held at its current value and enters as the constant diagonal
+preconditioner ``D = sqrt(nu_hat) + eps`` (``nu_hat = nu / (1 - b2^t)``, ``t`` the base's
+current count); Adam's first moment ``m`` is part of the linearised state, so the map is
+``m' = b1 m + (1 - b1) g(z)``, ``z' = z - lr m' / ((1 - b1^(t+1)) D)`` (for each use of the
+base inside the step, the bias correction of that use). The derivative of ``nu`` with respect
+to the gradient is dropped: that is the model, and ``gd.bridge.linear_response`` measures
+how far it carries against the real (unfrozen) optimiser.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigs
+
+from ..optim import Adam, Consensus, Extragradient, GDA, Momentum, Optimistic, RMSProp
+from ._backend import TorchOps, TorchOracle, _num
+from ._spectrum import _flat, _unflat
+
+__all__ = ["UpdateSpectrum", "update_spectrum", "update_map_operator", "LINEARISED_RULES"]
+
+#: Rules whose one-step map :func:`update_spectrum` linearises (their steps use the field,
+#: tree arithmetic, the base and, for consensus, ``J^T F``).
+LINEARISED_RULES = (GDA, Extragradient, Optimistic, Momentum, Consensus)
+
+
+class Dual(NamedTuple):
+    """A player's tree in tangent mode: its value and its tangent (lists of tensors)."""
+
+    p: list
+    t: list
+
+
+class TangentOracle(TorchOps):
+    """The torch oracle in tangent mode: every tree is a :class:`Dual`, and each operation
+    returns the value and its derivative along the tangent (forward-mode linearisation of
+    whatever the rule's step does with the backend's operations)."""
+
+    def __init__(self, inner: TorchOracle, frozen: dict):
+        self.inner = inner
+        self.frozen = frozen  # id(base state) -> frozen denominators, see _freeze
+
+    # -- tree arithmetic: linear, so value and tangent transform alike -----------------
+    def add(self, a, b):
+        return Dual(TorchOps.add(a.p, b.p), TorchOps.add(a.t, b.t))
+
+    def sub(self, a, b):
+        return Dual(TorchOps.sub(a.p, b.p), TorchOps.sub(a.t, b.t))
+
+    def scale(self, s, a):
+        return Dual(TorchOps.scale(s, a.p), TorchOps.scale(s, a.t))
+
+    def axpy(self, s, a, b):
+        return Dual(TorchOps.axpy(s, a.p, b.p), TorchOps.axpy(s, a.t, b.t))
+
+    def where(self, cond, a, b):
+        return a if bool(cond) else b
+
+    def zeros_like(self, a):
+        return Dual(TorchOps.zeros_like(a.p), TorchOps.zeros_like(a.t))
+
+    def detach(self, a):
+        return Dual(TorchOps.detach(a.p), TorchOps.zeros_like(a.t))
+
+    # -- the field and its Jacobian --------------------------------------------------------
+    def field(self, x, y):
+        (fx, fy), (jx, jy) = self.inner.field_jvp(x.p, y.p, x.t, y.t)
+        return Dual(fx, jx), Dual(fy, jy)
+
+    def field_x(self, x, y):
+        return self.field(x, y)[0]
+
+    def field_y(self, x, y):
+        return self.field(x, y)[1]
+
+    def vjp(self, x, y, ux, uy):
+        (px, py), (tx, ty) = self.inner.vjp_tangent(x.p, y.p, ux.p, uy.p, x.t, y.t, ux.t, uy.t)
+        return Dual(px, tx), Dual(py, ty)
+
+    def project_x(self, x):
+        return x
+
+    def project_y(self, y):
+        return y
+
+    # -- the frozen-preconditioner base ----------------------------------------------------
+    def base_update(self, base, grads, state, params):
+        count = state["count"] + 1
+        denom = self.frozen[state["key"]]
+        if isinstance(base, Adam):
+            b1 = _num(base.b1)
+            mu = Dual(
+                list(torch._foreach_add(torch._foreach_mul(state["mu"].p, b1), grads.p, alpha=1 - b1)),
+                list(torch._foreach_add(torch._foreach_mul(state["mu"].t, b1), grads.t, alpha=1 - b1)),
+            )
+            correction = 1.0 / (1 - b1**count)
+            updates = Dual(
+                list(torch._foreach_div(torch._foreach_mul(mu.p, -correction), denom)),
+                list(torch._foreach_div(torch._foreach_mul(mu.t, -correction), denom)),
+            )
+            return updates, {**state, "count": count, "mu": mu}
+        updates = Dual(list(torch._foreach_div(torch._foreach_neg(grads.p), denom)),
+                       list(torch._foreach_div(torch._foreach_neg(grads.t), denom)))
+        return updates, {**state, "count": count}
+
+    def __getattr__(self, name):
+        # jvp, unrolled_field_x, solve_shifted, vdot, norm, sign, while_loop's tolerances: the
+        # rules that use them are refused before a step is run (LINEARISED_RULES).
+        raise AttributeError(f"the tangent oracle has no {name!r}")
+
+
+def _freeze(base, state, player):
+    """The frozen diagonal preconditioner of one player's base state (see the module
+    docstring); refuses a base that has not taken a step (``nu = 0``: no preconditioner)."""
+    count = int(state["count"])
+    if count < 1:
+        raise ValueError(
+            f"the {player} player's {type(base).__name__} base has taken no step (its second "
+            "moment is 0 and the frozen preconditioner is undefined); take at least one "
+            "optimizer step before update_spectrum"
+        )
+    nu = state["nu"]
+    if isinstance(base, Adam):
+        nu_hat = torch._foreach_div(nu, 1 - _num(base.b2) ** count)
+        inside = torch._foreach_add(nu_hat, _num(base.eps_root))
+        return list(torch._foreach_add(torch._foreach_sqrt(inside), _num(base.eps)))
+    nu_hat = torch._foreach_div(nu, 1 - _num(base.decay) ** count) if base.bias_correction else nu
+    eps = _num(base.eps)
+    if base.eps_in_sqrt:
+        return list(torch._foreach_sqrt(torch._foreach_add(nu_hat, eps)))
+    return list(torch._foreach_add(torch._foreach_sqrt(nu_hat), eps))
+
+
+class _Layout:
+    """Which pieces of the rule's state are linearised, and where they sit in the flat
+    vector ARPACK sees: ``x, y``, the rule's memory (trees), then Adam's first moments."""
+
+    def __init__(self, rule, state):
+        self.rule = rule
+        self.memory = list(state.memory) if isinstance(state.memory, (tuple, list)) else []
+        bases = rule._bases()
+        self.moments = [i for i in (0, 1) if isinstance(bases[i], Adam)]
+        self.pieces = [state.x, state.y, *self.memory, *(state.base[i]["mu"] for i in self.moments)]
+        self.sizes = [sum(t.numel() for t in piece) for piece in self.pieces]
+        self.n = sum(self.sizes)
+
+    def split(self, v):
+        out, start = [], 0
+        for piece, size in zip(self.pieces, self.sizes):
+            out.append(_unflat(v[start:start + size], piece))
+            start += size
+        return out
+
+    def dual_state(self, state, v, frozen_keys):
+        tangents = self.split(v)
+        x, y = Dual(state.x, tangents[0]), Dual(state.y, tangents[1])
+        memory = tuple(Dual(m, t) for m, t in zip(self.memory, tangents[2:2 + len(self.memory)]))
+        moment_tangents = dict(zip(self.moments, tangents[2 + len(self.memory):]))
+        base = []
+        for i, b in enumerate(state.base):
+            if b is None:
+                base.append(None)
+                continue
+            b = {**b, "key": frozen_keys[i]}
+            if i in moment_tangents:
+                b["mu"] = Dual(b["mu"], moment_tangents[i])
+            base.append(b)
+        count = state.count if not self.rule.memory else max(int(state.count), 1)
+        return state._replace(x=x, y=y, memory=memory if self.memory else state.memory, base=tuple(base), count=count)
+
+    def tangent(self, new):
+        pieces = [new.x.t, new.y.t]
+        if self.memory:
+            pieces += [m.t for m in new.memory]
+        pieces += [new.base[i]["mu"].t for i in self.moments]
+        return _flat([t for piece in pieces for t in piece])
+
+
+def update_map_operator(optimizer, losses) -> LinearOperator:
+    """``dT_R/ds`` at the optimizer's current state as a LinearOperator over the flat
+    linearised state (``x``, ``y``, the rule's memory, Adam's first moments), one rule step
+    in tangent mode per product. ``losses()`` must be a pure function of the parameters
+    (a fixed batch; ``gd.bridge.freeze_spectral_norm``; batch norm in a fixed mode)."""
+    rule = optimizer.rule
+    if not isinstance(rule, LINEARISED_RULES):
+        names = ", ".join(cls.__name__ for cls in LINEARISED_RULES)
+        raise ValueError(
+            f"update_spectrum is not available for rule {type(rule).__name__}: it linearises "
+            f"{names} (rules whose step needs only the field and J^T F); the others need "
+            "higher derivatives of solves, look-aheads or alignments that are not built yet"
+        )
+    if optimizer.project_x is not None or optimizer.project_y is not None:
+        raise ValueError(
+            "update_spectrum does not linearise projections (project_x / project_y, e.g. WGAN "
+            "clipping): the clipped map is not differentiable where the clip is active"
+        )
+    state = optimizer.state
+    if optimizer._current_versions() != optimizer._versions:
+        state = state._replace(x=optimizer._snapshot(optimizer.x_params), y=optimizer._snapshot(optimizer.y_params))
+    bases = rule._bases()
+    frozen, keys = {}, []
+    for i, (base, b) in enumerate(zip(bases, state.base)):
+        if base is None:
+            keys.append(None)
+            continue
+        if not isinstance(base, (Adam, RMSProp)):
+            raise ValueError(f"base={base!r} is not accepted; expected gd.optim.adam() or gd.optim.rmsprop()")
+        frozen[i] = _freeze(base, b, "generator" if i == 0 else "discriminator")
+        keys.append(i)
+    layout = _Layout(rule, state)
+    inner = TorchOracle(losses, optimizer.x_params, optimizer.y_params)
+    oracle = TangentOracle(inner, frozen)
+    start_x, start_y = optimizer._snapshot(optimizer.x_params), optimizer._snapshot(optimizer.y_params)
+
+    def matvec(v):
+        v = np.asarray(v, dtype=np.float64).reshape(-1)
+        new = rule._step(oracle, layout.dual_state(state, v, keys))
+        inner._load(start_x, start_y)  # leave the models as they were
+        return layout.tangent(new)
+
+    return LinearOperator((layout.n, layout.n), matvec=matvec, dtype=np.float64)
+
+
+class UpdateSpectrum(NamedTuple):
+    """Top eigenvalues ``mu`` of a rule's one-step update map (sorted by decreasing
+    modulus), the spectral radius ``rho = max |mu|``, the rotation ``arg mu`` in radians per
+    step, and the size ``n`` of the linearised state."""
+
+    eigenvalues: np.ndarray
+    rho: float
+    rotation: np.ndarray
+    n: int
+
+    @property
+    def log_growth(self) -> float:
+        """``log rho``: the predicted per-step growth rate of a small perturbation."""
+        return math.log(self.rho) if self.rho > 0 else -math.inf
+
+    @property
+    def period(self) -> float | None:
+        """``2 pi / |arg mu|`` of the top eigenvalue in steps (None for a real one)."""
+        angle = abs(float(self.rotation[0])) if self.rotation.size else 0.0
+        return 2 * math.pi / angle if angle > 1e-12 else None
+
+
+def update_spectrum(optimizer, losses, k=6, *, which="LM", tol=1e-8, seed=0, maxiter=None) -> UpdateSpectrum:
+    """The ``k`` eigenvalues of the Jacobian of ``optimizer``'s one-step update map at its
+    current parameters and state, largest by ``which`` (ARPACK's ``"LM"`` magnitude,
+    ``"LR"`` real part), from exact Jacobian-vector products of the same rule step (never a
+    dense matrix).
+
+    ``optimizer``: a :class:`~gamedyn.bridge.GameOptimizer` (its rule, parameters and
+    state); ``losses()`` as for ``optimizer.step``, on a fixed batch. Rules with memory
+    (optimistic, momentum) and Adam's first moment are part of the linearised state; Adam's
+    and RMSProp's second moments are frozen at their current values (the module docstring).
+    The models' parameters are left as they were.
+
+    >>> import torch, gamedyn as gd
+    >>> x = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    >>> y = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    >>> opt = gd.bridge.GameOptimizer(gd.optim.gda(0.1), [x], [y])
+    >>> spec = gd.bridge.update_spectrum(opt, lambda: (x @ y, -(x @ y)), k=1, which="LM")
+    >>> round(spec.rho, 12)  # sqrt(1 + 0.1^2): simultaneous GDA spirals out on x y
+    1.004987562112
+    """
+    if which not in ("LM", "LR", "SM"):
+        raise ValueError(f"which={which!r} is not accepted; expected 'LM', 'LR' or 'SM'")
+    operator = update_map_operator(optimizer, losses)
+    n = operator.shape[0]
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k <= n:
+        raise ValueError(f"k={k!r} is not accepted; expected a whole number with 1 <= k <= n = {n}")
+    if k >= n - 1:
+        # ARPACK needs k < n - 1: small states are solved densely (n products).
+        dense = np.column_stack([operator.matvec(e) for e in np.eye(n)])
+        values = np.linalg.eigvals(dense)
+    else:
+        start = np.random.default_rng(seed).normal(size=n)
+        try:
+            values = eigs(operator, k=k, which=which, tol=tol, v0=start, maxiter=maxiter, return_eigenvectors=False)
+        except ArpackNoConvergence as err:
+            values = err.eigenvalues
+    values = np.asarray(values, dtype=complex)
+    order = np.lexsort((-values.imag, -np.abs(values)))
+    values = values[order][:k]
+    rho = float(np.abs(values).max()) if values.size else float("nan")
+    return UpdateSpectrum(values, rho, np.angle(values), n)

@@ -1,0 +1,237 @@
+"""``gd.bridge.update_spectrum``: the spectrum of a rule's one-step map on a torch game,
+against the JAX layer's spectral radius on linear games (where it is exact), against a dense
+Jacobian of the step written independently with ``torch.func`` on a tiny MLP GAN, and
+against the frozen-preconditioner closed form for Adam and RMSProp."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch.func import functional_call, grad, jacfwd
+
+import gamedyn as gd
+
+RNG = np.random.default_rng(7)
+A = RNG.normal(size=(2, 3))
+B = np.diag([0.3, -0.2])
+C = np.diag([0.1, 0.4, -0.1])
+QUADRATIC = gd.games.Quadratic(A, B=B, C=C)
+BILINEAR = gd.games.Bilinear(A)
+# Eigenvalues from ARPACK / a dense solve of the same products, against JAX's dense
+# eigenvalues: a few roundings of O(1) numbers.
+TOL = 1e-10
+
+
+def torch_game(game):
+    At = torch.tensor(A)
+    Bt = torch.tensor(B if isinstance(game, gd.games.Quadratic) else np.zeros((2, 2)))
+    Ct = torch.tensor(C if isinstance(game, gd.games.Quadratic) else np.zeros((3, 3)))
+    x = torch.tensor(RNG.normal(size=2), requires_grad=True)
+    y = torch.tensor(RNG.normal(size=3), requires_grad=True)
+
+    def losses():
+        f = 0.5 * x @ Bt @ x + x @ At @ y - 0.5 * y @ Ct @ y
+        return f, -f
+
+    return x, y, losses
+
+
+RULES = {
+    "gda": gd.optim.gda(0.1),
+    "gda, second step size": gd.optim.gda(0.35),
+    "alternating gda, TTUR": gd.optim.gda((0.07, 0.11), alternating=True),
+    "alternating gda, second step size": gd.optim.gda(0.3, alternating=True),
+    "k = 3 discriminator steps": gd.optim.gda(0.1, alternating=True, k=3),
+    "extragradient": gd.optim.extragradient(0.3),
+    "optimistic": gd.optim.optimistic(0.2),
+    "negative momentum": gd.optim.momentum(0.1, -0.3),
+    "alternating momentum": gd.optim.momentum(0.1, 0.5, alternating=True),
+    "consensus": gd.optim.consensus(0.1, 0.5),
+}
+
+
+@pytest.mark.parametrize("game", [QUADRATIC, BILINEAR], ids=["quadratic", "bilinear"])
+@pytest.mark.parametrize("rule", RULES.values(), ids=RULES.keys())
+def test_rho_equals_the_jax_spectral_radius_on_linear_games(game, rule):
+    gd.enable_x64()
+    x, y, losses = torch_game(game)
+    opt = gd.bridge.GameOptimizer(rule, [x], [y])
+    spec = gd.bridge.update_spectrum(opt, losses, k=3)
+    assert spec.n == (10 if rule.memory else 5)
+    assert abs(spec.rho - float(gd.spectral_radius(game, rule))) < TOL
+    # The whole spectrum too (rules with memory: the map on (z, u_prev) vs (z, z_prev) has
+    # the same eigenvalues when J is invertible, which the quadratic game's is).
+    if not rule.memory or game is QUADRATIC:
+        expected = np.linalg.eigvals(np.asarray(gd.update_jacobian(game, rule)))
+        expected = expected[np.argsort(-np.abs(expected))][:3]
+        np.testing.assert_allclose(np.sort(np.abs(spec.eigenvalues)), np.sort(np.abs(expected)), atol=TOL)
+
+
+def test_the_parameters_are_left_as_they_were():
+    x, y, losses = torch_game(QUADRATIC)
+    before = (x.detach().clone(), y.detach().clone())
+    opt = gd.bridge.GameOptimizer(gd.optim.extragradient(0.3), [x], [y])
+    gd.bridge.update_spectrum(opt, losses, k=2)
+    torch.testing.assert_close(x.detach(), before[0], rtol=0, atol=0)
+    torch.testing.assert_close(y.detach(), before[1], rtol=0, atol=0)
+
+
+# -- a tiny MLP GAN: the dense Jacobian of the step written independently -----------------
+class TinyGAN:
+    """A 2-D generator (3 -> 5 -> 2, tanh) and discriminator (2 -> 4 -> 1, tanh), float64,
+    non-saturating loss, on a fixed batch; 52 parameters, far from any equilibrium."""
+
+    def __init__(self, seed=0):
+        torch.manual_seed(seed)
+        self.G = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 2)).double()
+        self.D = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1)).double()
+        self.z = torch.randn(16, 3, dtype=torch.float64)
+        self.real = torch.randn(16, 2, dtype=torch.float64) + 1.0
+        self.gx = list(self.G.parameters())
+        self.gy = list(self.D.parameters())
+        self.names_x = [n for n, _ in self.G.named_parameters()]
+        self.names_y = [n for n, _ in self.D.named_parameters()]
+
+    def losses(self):
+        fake = self.G(self.z)
+        lx = torch.nn.functional.softplus(-self.D(fake)).mean()
+        ly = torch.nn.functional.softplus(-self.D(self.real)).mean() + torch.nn.functional.softplus(self.D(fake)).mean()
+        return lx, ly
+
+    # functional form: z flat -> losses, for torch.func
+    def split(self, z):
+        out, start = [], 0
+        for p in self.gx + self.gy:
+            out.append(z[start:start + p.numel()].reshape(p.shape))
+            start += p.numel()
+        n = len(self.gx)
+        return dict(zip(self.names_x, out[:n])), dict(zip(self.names_y, out[n:]))
+
+    def field(self, z):
+        def lx(w):
+            px, py = self.split(w)
+            fake = functional_call(self.G, px, (self.z,))
+            return torch.nn.functional.softplus(-functional_call(self.D, py, (fake,))).mean()
+
+        def ly(w):
+            px, py = self.split(w)
+            fake = functional_call(self.G, px, (self.z,))
+            d_fake = functional_call(self.D, py, (fake,))
+            d_real = functional_call(self.D, py, (self.real,))
+            return torch.nn.functional.softplus(-d_real).mean() + torch.nn.functional.softplus(d_fake).mean()
+
+        n_x = sum(p.numel() for p in self.gx)
+        gx, gy = grad(lx)(z), grad(ly)(z)
+        return -torch.cat([gx[:n_x], gy[n_x:]])
+
+    def z0(self):
+        return torch.cat([p.detach().reshape(-1) for p in self.gx + self.gy])
+
+
+def top(values, k):
+    """The k largest by modulus, a conjugate pair with its positive imaginary part first
+    (the order update_spectrum reports)."""
+    values = np.asarray(values, complex)
+    return values[np.lexsort((-values.imag, -np.round(np.abs(values), 12)))][:k]
+
+
+def assert_same_top(actual, expected, **tol):
+    """Equal up to conjugation: when k cuts a conjugate pair in two, ARPACK may return
+    either member."""
+    a, e = np.asarray(actual, complex), top(expected, len(actual))
+    np.testing.assert_allclose(a.real, e.real, **tol)
+    np.testing.assert_allclose(np.abs(a.imag), np.abs(e.imag), **tol)
+
+
+def dense_spectrum(T, z):
+    return np.linalg.eigvals(jacfwd(T)(z).numpy())
+
+
+@pytest.mark.parametrize("name", ["gda", "alternating", "extragradient", "consensus", "optimistic"])
+def test_top_eigenvalues_equal_the_dense_jacobian_of_the_step_on_a_tiny_mlp_gan(name):
+    gan = TinyGAN()
+    lr, n_x = 0.2, sum(p.numel() for p in gan.gx)
+    z = gan.z0()
+    F = gan.field
+    if name == "gda":
+        rule, T = gd.optim.gda(lr), (lambda w: w + lr * F(w))
+    elif name == "alternating":
+        def T(w):  # the discriminator first, then the generator at the new discriminator
+            w1 = torch.cat([w[:n_x], w[n_x:] + lr * F(w)[n_x:]])
+            return torch.cat([w1[:n_x] + lr * F(w1)[:n_x], w1[n_x:]])
+        rule = gd.optim.gda(lr, alternating=True)
+    elif name == "extragradient":
+        rule, T = gd.optim.extragradient(lr), (lambda w: w + lr * F(w + lr * F(w)))
+    elif name == "consensus":
+        gamma = 0.4
+
+        def T(w):  # F - gamma J^T F with J^T F = grad |F|^2 / 2
+            return w + lr * (F(w) - gamma * grad(lambda u: 0.5 * torch.sum(F(u) ** 2))(w))
+        rule = gd.optim.consensus(lr, gamma)
+    else:
+        def T(s):  # state (z_t, u_{t-1}): z+ = z + lr (2 F(z) - u), u+ = F(z)
+            w, u = s[: z.numel()], s[z.numel():]
+            f = F(w)
+            return torch.cat([w + lr * (2 * f - u), f])
+        rule = gd.optim.optimistic(lr)
+    opt = gd.bridge.GameOptimizer(rule, gan.gx, gan.gy)
+    if name == "optimistic":
+        opt.step(gan.losses)  # the memory now holds u_0 = F(z_0); linearise at (z_1, u_0)
+        s0 = torch.cat([gan.z0(), torch.cat([t.reshape(-1) for t in opt.state.memory[0] + opt.state.memory[1]])])
+        expected = dense_spectrum(T, s0)
+    else:
+        expected = dense_spectrum(T, z)
+    spec = gd.bridge.update_spectrum(opt, gan.losses, k=4, tol=1e-12)
+    # ARPACK to tol 1e-12 against LAPACK on a 52-104 dimensional matrix.
+    assert_same_top(spec.eigenvalues, expected, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("base_name", ["adam", "rmsprop"])
+def test_frozen_preconditioner_against_its_closed_form(base_name):
+    # Frozen Adam (simultaneous GDA): state (z, m), g = -F(z) the gradient, H = dg/dz = -J,
+    # D = sqrt(nu / (1 - b2^t)) + eps frozen, c = 1 - b1^(t+1):
+    #   m' = b1 m + (1 - b1) g(z),  z' = z - lr m' / (c D),  so
+    #   d(z', m') / d(z, m) = [[I - lr (1 - b1) diag(1/(c D)) H, -lr b1 diag(1/(c D))],
+    #                          [(1 - b1) H,                       b1 I               ]].
+    # Frozen RMSProp: z' = z - lr g / D with D = sqrt(nu + eps): I - lr diag(1/D) H.
+    gan = TinyGAN(seed=1)
+    lr = 0.05
+    base = gd.optim.adam(b1=0.5, b2=0.9) if base_name == "adam" else gd.optim.rmsprop(decay=0.9)
+    opt = gd.bridge.GameOptimizer(gd.optim.gda(lr, base=base), gan.gx, gan.gy)
+    for _ in range(3):
+        opt.step(gan.losses)
+    z = gan.z0()
+    H = -jacfwd(gan.field)(z).numpy()
+    n = z.numel()
+    states = opt.state.base
+    nu = np.concatenate([t.reshape(-1).numpy() for s in states for t in s["nu"]])
+    t = states[0]["count"]
+    if base_name == "adam":
+        D = np.sqrt(nu / (1 - 0.9**t)) + 1e-8
+        c = 1 - 0.5 ** (t + 1)
+        P = np.diag(1 / (c * D))
+        M = np.block([[np.eye(n) - lr * 0.5 * P @ H, -lr * 0.5 * P], [0.5 * H, 0.5 * np.eye(n)]])
+    else:
+        M = np.eye(n) - lr * np.diag(1 / np.sqrt(nu + 1e-8)) @ H
+    spec = gd.bridge.update_spectrum(opt, gan.losses, k=4, tol=1e-12)
+    assert spec.n == M.shape[0]
+    assert_same_top(spec.eigenvalues, np.linalg.eigvals(M), rtol=1e-8, atol=1e-10)
+    assert spec.rotation.shape == (4,) and math.isclose(spec.log_growth, math.log(spec.rho))
+
+
+def test_refusals_name_what_is_accepted():
+    x, y, losses = torch_game(QUADRATIC)
+    with pytest.raises(ValueError, match="not available for rule SGA"):
+        gd.bridge.update_spectrum(gd.bridge.GameOptimizer(gd.optim.sga(0.1, 1.0), [x], [y]), losses)
+    opt = gd.bridge.GameOptimizer(gd.optim.gda(0.1, base=gd.optim.adam()), [x], [y])
+    with pytest.raises(ValueError, match="has taken no step"):
+        gd.bridge.update_spectrum(opt, losses)
+    opt = gd.bridge.GameOptimizer(gd.optim.gda(0.1), [x], [y])
+    with pytest.raises(ValueError, match="k=9 is not accepted"):
+        gd.bridge.update_spectrum(opt, losses, k=9)
+    with pytest.raises(ValueError, match="which='LI' is not accepted"):
+        gd.bridge.update_spectrum(opt, losses, which="LI")
+    clipped = gd.bridge.GameOptimizer(gd.optim.gda(0.1), [x], [y], project_y=gd.bridge.clip_projection(0.1))
+    with pytest.raises(ValueError, match="does not linearise projections"):
+        gd.bridge.update_spectrum(clipped, losses)
