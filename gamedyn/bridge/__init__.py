@@ -28,7 +28,10 @@ _EXPORTS = {
     ],
     "_optimizer": ["GameOptimizer", "clip_projection"],
     "_spectrum": ["PathAngle", "TopSpectrum", "game_jacobian_operator", "path_angle", "top_eigenvalues"],
-    "_update": ["UpdateSpectrum", "update_spectrum", "update_map_operator", "LINEARISED_RULES"],
+    "_update": [
+        "UpdateSpectrum", "update_spectrum", "update_map_operator", "LINEARISED_RULES", "LinearResponse",
+        "linear_response",
+    ],
     "_config": ["TrainConfig"],
     "_train": ["TrainResult", "train", "build_rule", "resolve_device"],
     "_check": ["bridge_check", "CheckPair", "SIZES", "run_spectrum", "run_path_angle"],

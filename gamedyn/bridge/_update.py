@@ -31,7 +31,10 @@ from ..optim import Adam, Consensus, Extragradient, GDA, Momentum, Optimistic, R
 from ._backend import TorchOps, TorchOracle, _num
 from ._spectrum import _flat, _unflat
 
-__all__ = ["UpdateSpectrum", "update_spectrum", "update_map_operator", "LINEARISED_RULES"]
+__all__ = [
+    "UpdateSpectrum", "update_spectrum", "update_map_operator", "LINEARISED_RULES", "LinearResponse",
+    "linear_response",
+]
 
 #: Rules whose one-step map :func:`update_spectrum` linearises (their steps use the field,
 #: tree arithmetic, the base and, for consensus, ``J^T F``).
@@ -208,12 +211,20 @@ def update_map_operator(optimizer, losses) -> LinearOperator:
             "update_spectrum does not linearise projections (project_x / project_y, e.g. WGAN "
             "clipping): the clipped map is not differentiable where the clip is active"
         )
+    return _state_operator(rule, _current_state(optimizer), losses, optimizer.x_params, optimizer.y_params)
+
+
+def _current_state(optimizer):
     state = optimizer.state
     if optimizer._current_versions() != optimizer._versions:
         state = state._replace(x=optimizer._snapshot(optimizer.x_params), y=optimizer._snapshot(optimizer.y_params))
-    bases = rule._bases()
+    return state
+
+
+def _frozen_denominators(rule, state):
+    """``{player index: D}`` for each player with a base, and the keys to tag its state."""
     frozen, keys = {}, []
-    for i, (base, b) in enumerate(zip(bases, state.base)):
+    for i, (base, b) in enumerate(zip(rule._bases(), state.base)):
         if base is None:
             keys.append(None)
             continue
@@ -221,10 +232,16 @@ def update_map_operator(optimizer, losses) -> LinearOperator:
             raise ValueError(f"base={base!r} is not accepted; expected gd.optim.adam() or gd.optim.rmsprop()")
         frozen[i] = _freeze(base, b, "generator" if i == 0 else "discriminator")
         keys.append(i)
+    return frozen, keys
+
+
+def _state_operator(rule, state, losses, x_params, y_params) -> LinearOperator:
+    """``dT_R/ds`` at ``state`` (the models' parameters are restored after each product)."""
+    frozen, keys = _frozen_denominators(rule, state)
     layout = _Layout(rule, state)
-    inner = TorchOracle(losses, optimizer.x_params, optimizer.y_params)
+    inner = TorchOracle(losses, x_params, y_params)
     oracle = TangentOracle(inner, frozen)
-    start_x, start_y = optimizer._snapshot(optimizer.x_params), optimizer._snapshot(optimizer.y_params)
+    start_x, start_y = [p.detach().clone() for p in x_params], [p.detach().clone() for p in y_params]
 
     def matvec(v):
         v = np.asarray(v, dtype=np.float64).reshape(-1)
@@ -277,24 +294,224 @@ def update_spectrum(optimizer, losses, k=6, *, which="LM", tol=1e-8, seed=0, max
     >>> round(spec.rho, 12)  # sqrt(1 + 0.1^2): simultaneous GDA spirals out on x y
     1.004987562112
     """
+    operator = update_map_operator(optimizer, losses)
+    values, _ = _eigenpairs(operator, k, which=which, tol=tol, seed=seed, maxiter=maxiter, vectors=False)
+    rho = float(np.abs(values).max()) if values.size else float("nan")
+    return UpdateSpectrum(values, rho, np.angle(values), operator.shape[0])
+
+
+def _eigenpairs(operator, k, *, which="LM", tol=1e-8, seed=0, maxiter=None, vectors=True):
+    """Top-``k`` eigenvalues (and eigenvectors, as columns) of ``operator``, sorted by
+    decreasing modulus, a conjugate pair with its positive imaginary part first."""
     if which not in ("LM", "LR", "SM"):
         raise ValueError(f"which={which!r} is not accepted; expected 'LM', 'LR' or 'SM'")
-    operator = update_map_operator(optimizer, losses)
     n = operator.shape[0]
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k <= n:
         raise ValueError(f"k={k!r} is not accepted; expected a whole number with 1 <= k <= n = {n}")
+    vecs = np.zeros((n, 0), complex)
     if k >= n - 1:
         # ARPACK needs k < n - 1: small states are solved densely (n products).
         dense = np.column_stack([operator.matvec(e) for e in np.eye(n)])
-        values = np.linalg.eigvals(dense)
+        values, vecs = np.linalg.eig(dense)
     else:
         start = np.random.default_rng(seed).normal(size=n)
         try:
-            values = eigs(operator, k=k, which=which, tol=tol, v0=start, maxiter=maxiter, return_eigenvectors=False)
+            found = eigs(operator, k=k, which=which, tol=tol, v0=start, maxiter=maxiter, return_eigenvectors=vectors)
         except ArpackNoConvergence as err:
-            values = err.eigenvalues
+            found = (err.eigenvalues, err.eigenvectors) if vectors else err.eigenvalues
+        values, vecs = found if vectors else (found, vecs)
     values = np.asarray(values, dtype=complex)
-    order = np.lexsort((-values.imag, -np.abs(values)))
-    values = values[order][:k]
-    rho = float(np.abs(values).max()) if values.size else float("nan")
-    return UpdateSpectrum(values, rho, np.angle(values), n)
+    order = np.lexsort((-values.imag, -np.round(np.abs(values), 13)))[:k]
+    return values[order], (np.asarray(vecs, complex)[:, order] if vectors else None)
+
+
+# -- the linear-response check ----------------------------------------------------------
+class FrozenOracle(TorchOracle):
+    """The torch oracle whose Adam / RMSProp base keeps its second moment frozen: the
+    optimiser the frozen-preconditioner model describes, run for real (nonlinearly)."""
+
+    def __init__(self, losses, x_params, y_params, frozen=None):
+        super().__init__(losses, x_params, y_params)
+        self.frozen = frozen or {}
+
+    def base_update(self, base, grads, state, params):
+        count = state["count"] + 1
+        denom = self.frozen[state["key"]]
+        if isinstance(base, Adam):
+            b1 = _num(base.b1)
+            mu = list(torch._foreach_add(torch._foreach_mul(state["mu"], b1), grads, alpha=1 - b1))
+            updates = list(torch._foreach_div(torch._foreach_mul(mu, -1.0 / (1 - b1**count)), denom))
+            return updates, {**state, "count": count, "mu": mu}
+        return list(torch._foreach_div(torch._foreach_neg(grads), denom)), {**state, "count": count}
+
+
+def _tagged(state, keys):
+    """The state with each base dict tagged by its player's key (for the frozen oracles)."""
+    base = tuple(None if b is None else {**b, "key": key} for b, key in zip(state.base, keys))
+    return state._replace(base=base)
+
+
+def _linear_count(rule, state):
+    return state._replace(count=max(int(state.count), 1)) if rule.memory else state
+
+
+def _flat_state(rule, state):
+    layout = _Layout(rule, state)
+    return _flat([t for piece in layout.pieces for t in piece])
+
+
+def _perturbed(rule, state, delta):
+    layout = _Layout(rule, state)
+    pieces = [[a + b for a, b in zip(piece, d)] for piece, d in zip(layout.pieces, layout.split(delta))]
+    n_mem = len(layout.memory)
+    memory = tuple(pieces[2:2 + n_mem]) if n_mem else state.memory
+    base = list(state.base)
+    for i, mu in zip(layout.moments, pieces[2 + n_mem:]):
+        base[i] = {**base[i], "mu": mu}
+    return state._replace(x=pieces[0], y=pieces[1], memory=memory, base=tuple(base))
+
+
+class LinearResponse(NamedTuple):
+    """The outcome of :func:`linear_response`; arrays are indexed by horizon ``h = 1..H``.
+
+    ``eigenvalue``: the top eigenvalue ``mu`` of the update map at the start;
+    ``predicted_log_growth = log |mu|``, ``predicted_period = 2 pi / |arg mu|`` (None for a
+    real ``mu``). ``observed_log_growth[h-1]``: ``log(|c_h| / |c_0|) / h`` for the
+    difference of the two real trajectories, ``c`` its coordinates in the eigenvector's
+    plane (``Re v, Im v``); ``tangent_log_growth``: the same for the tangent dynamics
+    integrated along the base trajectory (products of the update Jacobians there);
+    ``norm_log_growth``: from the whole difference's norm instead of its plane coordinates.
+    ``observed_period`` / ``tangent_period``: ``2 pi h / |phase_h - phase_0|`` of the plane
+    coordinates (None without a complex pair). ``frozen``: whether the real trajectories
+    froze Adam's second moment. ``steps``: horizon reached (shorter than asked if a
+    trajectory stopped being finite, said in ``message``).
+    """
+
+    eigenvalue: complex
+    predicted_log_growth: float
+    predicted_period: float | None
+    horizons: np.ndarray
+    observed_log_growth: np.ndarray
+    tangent_log_growth: np.ndarray
+    norm_log_growth: np.ndarray
+    observed_period: np.ndarray | None
+    tangent_period: np.ndarray | None
+    frozen: bool
+    eps: float
+    n: int
+    steps: int
+    message: str
+
+    @property
+    def e_folding(self) -> int:
+        """``ceil(1 / |log |mu||)`` steps, capped at 200: the horizon over which the
+        predicted growth changes a perturbation by a factor e."""
+        g = abs(self.predicted_log_growth)
+        return 200 if g < 1 / 200 else int(math.ceil(1 / g))
+
+    def at(self, h: int) -> dict:
+        """Predicted and observed numbers at horizon ``h`` (the last reached if shorter)."""
+        i = min(int(h), self.steps) - 1
+        pick = lambda a: None if a is None else float(a[i])  # noqa: E731
+        return {"horizon": i + 1, "predicted_log_growth": self.predicted_log_growth,
+                "observed_log_growth": float(self.observed_log_growth[i]),
+                "tangent_log_growth": float(self.tangent_log_growth[i]),
+                "predicted_period": self.predicted_period, "observed_period": pick(self.observed_period),
+                "tangent_period": pick(self.tangent_period)}
+
+
+def linear_response(optimizer, losses, *, k=6, eps=1e-4, horizon=200, frozen=True, seed=0, tol=1e-8,
+                    maxiter=None) -> LinearResponse:
+    """Check :func:`update_spectrum` against what the real rule does to a small perturbation.
+
+    From the optimizer's current state ``s_0`` and on the fixed batch of ``losses``: the top
+    eigenpair ``(mu, v)`` of the update map; then the real rule run for ``horizon`` steps
+    from ``s_0`` and from ``s_0 + eps d`` (``d`` the unit real part of ``v``: in the plane of
+    a complex pair), and the tangent dynamics ``w_{t+1} = (dT/ds)(s_t) w_t`` integrated along
+    the base trajectory, ``w_0 = d``. The growth and rotation of the difference (and of
+    ``w``) in the eigenvector's plane are compared with ``log |mu|`` and ``2 pi / arg mu`` at
+    every horizon (:class:`LinearResponse`): difference vs tangent isolates the
+    perturbation's nonlinearity, tangent vs prediction the frozen-point model (the linear
+    map changes along the trajectory).
+
+    ``frozen``: the real trajectories keep Adam's / RMSProp's second moment at its value at
+    ``s_0`` (the model :func:`update_spectrum` linearises); ``False`` runs the optimiser as it
+    trains, to show how far the frozen model carries. The optimizer and the models are left
+    as they were.
+
+    >>> import torch, gamedyn as gd
+    >>> x = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    >>> y = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    >>> opt = gd.bridge.GameOptimizer(gd.optim.gda(0.1), [x], [y])
+    >>> r = gd.bridge.linear_response(opt, lambda: (x @ y, -(x @ y)), k=1, eps=1e-3, horizon=10)
+    >>> round(r.predicted_log_growth, 6), round(float(r.observed_log_growth[-1]), 6)  # linear: exact
+    (0.004975, 0.004975)
+    >>> round(r.predicted_period, 3), round(float(r.observed_period[-1]), 3)  # 2 pi / atan(0.1)
+    (63.041, 63.041)
+    """
+    if not (isinstance(horizon, (int, np.integer)) and not isinstance(horizon, bool) and horizon >= 1):
+        raise ValueError(f"horizon={horizon!r} is not accepted; expected a whole number >= 1")
+    if not (isinstance(eps, (int, float)) and eps > 0 and math.isfinite(eps)):
+        raise ValueError(f"eps={eps!r} is not accepted; expected a finite number > 0")
+    rule = optimizer.rule
+    x_params, y_params = optimizer.x_params, optimizer.y_params
+    start = _current_state(optimizer)
+    start_x, start_y = optimizer._snapshot(x_params), optimizer._snapshot(y_params)
+    operator = _state_operator(rule, start, losses, x_params, y_params)
+    values, vectors = _eigenpairs(operator, k, tol=tol, seed=seed, maxiter=maxiter)
+    mu, v = complex(values[0]), vectors[:, 0]
+    plane = np.column_stack([v.real, v.imag]) if abs(mu.imag) > 1e-12 * abs(mu) else v.real[:, None]
+    d = v.real / np.linalg.norm(v.real)
+
+    _, keys = _frozen_denominators(rule, start)
+    oracle = FrozenOracle(losses, x_params, y_params) if frozen else TorchOracle(losses, x_params, y_params)
+
+    def step(state):
+        if frozen:
+            oracle.frozen = _frozen_denominators(rule, state)[0]
+            state = _tagged(state, keys)
+        oracle.loaded = (None, None)
+        return rule._step(oracle, _linear_count(rule, state))
+
+    base, pert = start, _perturbed(rule, start, eps * d)
+    w = d.copy()
+    coords = lambda u: np.linalg.lstsq(plane, u, rcond=None)[0]  # noqa: E731
+    c0, w0 = coords(eps * d), coords(d)
+    diffs, tangents, norms = [c0], [w0], [eps]
+    message = f"ran {horizon} steps"
+    try:
+        for t in range(int(horizon)):
+            w = _state_operator(rule, base, losses, x_params, y_params).matvec(w)
+            base, pert = step(base), step(pert)
+            delta = _flat_state(rule, pert) - _flat_state(rule, base)
+            if not (np.all(np.isfinite(delta)) and np.all(np.isfinite(w))):
+                message = f"stopped at step {t + 1}: a trajectory is no longer finite"
+                break
+            diffs.append(coords(delta))
+            tangents.append(coords(w))
+            norms.append(float(np.linalg.norm(delta)))
+    finally:
+        with torch.no_grad():
+            torch._foreach_copy_(x_params, start_x)
+            torch._foreach_copy_(y_params, start_y)
+    steps = len(diffs) - 1
+    h = np.arange(1, steps + 1)
+    size = lambda cs: np.array([np.linalg.norm(c) for c in cs])  # noqa: E731
+    growth = lambda cs: np.log(size(cs)[1:] / size(cs)[0]) / h  # noqa: E731
+
+    def period(cs):
+        if plane.shape[1] < 2:
+            return None
+        phase = np.unwrap(np.array([math.atan2(c[1], c[0]) for c in cs]))
+        turned = np.abs(phase[1:] - phase[0])
+        with np.errstate(divide="ignore"):
+            return np.where(turned > 0, 2 * math.pi * h / turned, np.inf)
+
+    predicted_period = 2 * math.pi / abs(math.atan2(mu.imag, mu.real)) if plane.shape[1] == 2 else None
+    return LinearResponse(
+        eigenvalue=mu, predicted_log_growth=math.log(abs(mu)), predicted_period=predicted_period, horizons=h,
+        observed_log_growth=growth(diffs), tangent_log_growth=growth(tangents),
+        norm_log_growth=np.log(np.array(norms[1:]) / eps) / h, observed_period=period(diffs),
+        tangent_period=period(tangents), frozen=bool(frozen), eps=float(eps), n=operator.shape[0], steps=steps,
+        message=message,
+    )
