@@ -567,3 +567,69 @@ def _write_report(out: Path, size: str, pairs: list[CheckPair], runs: dict) -> N
     atomic_write(out / "report.md", lambda tmp: Path(tmp).write_text("\n".join(lines)))
     payload = [dataclasses.asdict(p) for p in pairs]
     atomic_write(out / "report.json", lambda tmp: Path(tmp).write_text(json.dumps(payload, indent=2, default=str)))
+
+
+def _as_double(tree, device):
+    """Every floating tensor of a nested state (lists, tuples, dicts) in float64 on ``device``."""
+    if isinstance(tree, torch.Tensor):
+        return tree.to(device=device, dtype=torch.float64) if tree.is_floating_point() else tree.to(device)
+    if isinstance(tree, dict):
+        return {key: _as_double(value, device) for key, value in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(_as_double(value, device) for value in tree)
+    return tree
+
+
+def run_update_spectrum(run, rule: str | None = None, k: int = 6, *, batch: int = 32, seed: int | None = None,
+                        tol: float = 1e-6, maxiter: int | None = None, device: str = "cpu",
+                        response: bool = False, horizon: int = 200, eps: float = 1e-6,
+                        frozen: bool = True) -> dict:
+    """The update-map spectrum of a trained run at its last checkpoint, and optionally the
+    linear-response check (:func:`gamedyn.bridge.update_spectrum`,
+    :func:`gamedyn.bridge.linear_response`).
+
+    The models, losses (loss, regulariser) and optimiser state are the run's, in float64 on
+    ``device``, with spectral norms frozen, on one fixed batch of ``batch`` real images and
+    latents (seed ``seed``, default the run's seed + 3). ``rule``: another rule name to
+    predict for at the same point (the run's step sizes and base; its base moments carry
+    over when both use the same base, its memory starts empty); default the run's own rule
+    with its saved state. Returns a JSON-able dict.
+    """
+    from ._losses import gan_losses
+    from ._optimizer import GameOptimizer
+    from ._update import linear_response, update_spectrum
+
+    run = Path(run)
+    config, saved = _read_run(run)
+    own = config.rule
+    if rule is not None:
+        config = dataclasses.replace(config, rule=rule)
+    dev = resolve_device(device)
+    data, G, D = _rebuild(config, dev, saved)
+    batch_seed = config.seed + 3 if seed is None else int(seed)
+    gen = torch.Generator().manual_seed(batch_seed)
+    real = data.sample(min(batch, len(data)), generator=gen)[0].double().to(dev)
+    latent = G.sample_latent(real.shape[0], generator=gen)
+    closure = gan_losses(G, D, real, latent, loss=config.loss, reg=config.reg, gamma=config.gamma)
+    the_rule = build_rule(config)
+    opt = GameOptimizer(the_rule, G.parameters(), D.parameters())
+    stored = _as_double(saved["optimizer"]["state"], dev)
+    if config.rule == own:
+        opt.load_state_dict({"state": stored, "steps": saved["optimizer"]["steps"]})
+    elif config.base != "none":
+        # Another rule at the same point: keep the run's base moments (same base), fresh memory.
+        opt.state = opt.state._replace(base=tuple(stored["base"]), count=stored["count"])
+    out = {"run": str(run), "rule": config.rule, "run_rule": own, "step": saved.get("step"),
+           "batch_seed": batch_seed, "base": config.base, "lr": config.lr}
+    spec = update_spectrum(opt, closure, k=k, tol=tol, maxiter=maxiter)
+    out.update(n=spec.n, eigenvalues=[[float(v.real), float(v.imag)] for v in spec.eigenvalues], rho=spec.rho,
+               log_growth=spec.log_growth, period=spec.period, frozen_preconditioner=config.base != "none")
+    if response:
+        r = linear_response(opt, closure, k=k, eps=eps, horizon=horizon, frozen=frozen, tol=tol, maxiter=maxiter)
+        out["linear_response"] = {
+            "frozen": r.frozen, "eps": r.eps, "steps": r.steps, "message": r.message,
+            "e_folding": r.e_folding, "at_10": r.at(10), "at_e_folding": r.at(r.e_folding),
+            "observed_log_growth": r.observed_log_growth.tolist(),
+            "tangent_log_growth": r.tangent_log_growth.tolist(),
+        }
+    return out

@@ -420,7 +420,7 @@ class LinearResponse(NamedTuple):
                 "tangent_period": pick(self.tangent_period)}
 
 
-def linear_response(optimizer, losses, *, k=6, eps=1e-4, horizon=200, frozen=True, seed=0, tol=1e-8,
+def linear_response(optimizer, losses, *, k=6, eps=1e-6, horizon=200, frozen=True, seed=0, tol=1e-8,
                     maxiter=None) -> LinearResponse:
     """Check :func:`update_spectrum` against what the real rule does to a small perturbation.
 

@@ -283,3 +283,65 @@ def test_linear_response_rejects_bad_settings_by_name():
         gd.bridge.linear_response(opt, losses, horizon=0)
     with pytest.raises(ValueError, match="eps=-1 is not accepted"):
         gd.bridge.linear_response(opt, losses, eps=-1)
+
+
+# -- on a run folder, and the command ----------------------------------------------------------
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("update")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("GAMEDYN_CACHE", str(out / "cache"))
+    try:
+        config = gd.bridge.TrainConfig(data="islands", rule="gda", alternating=True, base="adam", lr=5e-4, width=2,
+                                       batch=8, steps=3, eval_every=3, n_data=100, eval_samples=100,
+                                       classifier_steps=20, out=str(out / "run"), feature_metrics="never")
+        gd.bridge.train(config, progress=False)
+    finally:
+        mp.undo()
+    return out / "run"
+
+
+def test_gamedyn_update_spectrum_end_to_end(tiny_run):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from gamedyn.bridge._check import run_update_spectrum
+
+    script = Path(sys.executable).with_name("gamedyn")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "gamedyn"]
+    flags = ["--k", "2", "--batch", "4", "--response", "--horizon", "3"]
+    # One thread in the child too (see conftest.py: tiny tensors, a shared 2-core CPU).
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([*command, "update-spectrum", str(tiny_run), *flags, "--json"],
+                          capture_output=True, text=True, timeout=900, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    printed = json.loads(done.stdout)
+    assert printed["rule"] == printed["run_rule"] == "gda" and printed["frozen_preconditioner"]
+    direct = run_update_spectrum(tiny_run, k=2, batch=4)
+    # The same checkpoint, batch and ARPACK start vector in another process: 1e-9 relative.
+    np.testing.assert_allclose(printed["eigenvalues"], direct["eigenvalues"], rtol=1e-9)
+    r = printed["linear_response"]
+    assert r["steps"] == 3 and r["at_10"]["horizon"] == 3  # the horizon caps "10 steps"
+    assert abs(r["tangent_log_growth"][0] - printed["log_growth"]) < 1e-9
+    other = run_update_spectrum(tiny_run, "extragradient", k=2, batch=4)
+    assert other["rule"] == "extragradient" and other["n"] == printed["n"]  # z and Adam's moments
+    text = subprocess.run([*command, "update-spectrum", str(tiny_run), "--k", "2", "--batch", "4"],
+                          capture_output=True, text=True, timeout=900, env=env)
+    assert text.returncode == 0 and f"linearised state n = {printed['n']:,}" in text.stdout
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["update-spectrum", "nowhere"], "run='nowhere' is not accepted; expected a training folder"),
+    (["update-spectrum", "nowhere", "--k", "0"], "--k 0 is not accepted; expected an integer >= 1"),
+    (["update-spectrum", "nowhere", "--eps", "0"], "--eps 0.0 is not accepted"),
+    (["update-spectrum", "nowhere", "--rule", "adam"], "--rule 'adam' is not accepted; expected one of gda"),
+])
+def test_gamedyn_update_spectrum_names_bad_arguments(argv, message, capsys):
+    from gamedyn.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2 and message in capsys.readouterr().err
