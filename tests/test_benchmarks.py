@@ -128,3 +128,22 @@ def test_only_runs_the_named_benchmark_and_replaces_the_file(tmp_path):
     assert "stale content" not in text
     assert list(tables(text)) == [h for h in tables(text) if "(bench_spectra.py)" in h] != []
     assert not list(tmp_path.glob(".BENCHMARKS.md.*"))  # no temporary file left behind
+
+
+@pytest.mark.slow
+def test_linear_response_study_end_to_end_on_the_tiny_configuration(tmp_path):
+    """``benchmarks/linear_response.py --tiny``: every output, in the binding schema."""
+    import json
+    import os
+
+    env = {**os.environ, "GAMEDYN_CACHE": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "linear_response.py", "--tiny", "--seeds", "1", "--rules", "sim-gda,optimistic",
+                           "--results", str(tmp_path / "results"), "--cache", str(tmp_path / "runs")],
+                          cwd=ROOT / "benchmarks", capture_output=True, text=True, timeout=3600, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = json.loads((tmp_path / "results" / "linear_response.json").read_text())["rows"]
+    keys = {"size", "rule", "seed", "checkpoint_step", "predicted_log_growth", "observed_log_growth",
+            "predicted_period", "observed_period", "frozen", "horizon"}
+    assert rows and all(keys <= set(r) for r in rows)
+    assert {(r["rule"], r["frozen"]) for r in rows} == {(a, b) for a in ("sim-gda", "optimistic") for b in (True, False)}
+    assert (tmp_path / "results" / "linear_response.png").stat().st_size > 0
