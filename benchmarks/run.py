@@ -30,6 +30,7 @@ import bench_phase
 import bench_spectra
 import bench_topk
 import bench_toy
+import bench_update
 from _common import BENCHMARKS_MD, load_average, machine, write_atomically
 
 # in the order they appear in BENCHMARKS.md
@@ -37,6 +38,7 @@ BENCHMARKS = {
     "phase": bench_phase,
     "spectra": bench_spectra,
     "topk": bench_topk,
+    "update": bench_update,
     "toy": bench_toy,
     "bridge": bench_bridge,
     "knn": bench_knn,

@@ -30,6 +30,11 @@ EXPECTED = {
         "rows": [],
         "finite": ["top-k (s)", "dense total (s)", "nearest / ρ", "moduli / ρ"],
     },
+    "bench_update.py": {
+        "ratios": ["update / top", "per product"],
+        "rows": ["gda (simultaneous)", "extragradient", "optimistic"],
+        "finite": [],
+    },
     "bench_toy.py": {
         "ratios": ["extragradient / gda"],
         "rows": ["bare `rule.step`", "`gd.simulate`", "`vmap(gd.simulate)`"],
