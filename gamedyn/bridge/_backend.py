@@ -265,6 +265,46 @@ class TorchOracle(TorchOps):
         jv = [torch.zeros_like(f) if g is None else g.detach() for g, f in zip(jv, fields)]
         return values, (jv[:n], jv[n:])
 
+    def jvp_second(self, x, y, vx, vy, dx, dy, *, off_diagonal=False):
+        """``d/dz [J(z) v]`` along ``dz`` (``J_off`` with ``off_diagonal``): the second
+        directional derivative of the field, by the double-backward trick applied twice
+        (the third derivative of the losses). Zero for a linear game."""
+        fx, fy = self._fields(x, y, create_graph=True)
+        fields = fx + fy
+        n = len(self.x_params)
+        params = self.x_params + self.y_params
+        zeros = [torch.zeros_like(f) for f in fields]
+        w = [torch.zeros_like(f, requires_grad=True) for f in fields]
+        inner_x = sum(torch.sum(f * u) for f, u in zip(fx, w[:n]))
+        inner_y = sum(torch.sum(f * u) for f, u in zip(fy, w[n:]))
+        if off_diagonal:
+            jt_w = list(torch.autograd.grad(inner_y, self.x_params, create_graph=True, allow_unused=True))
+            jt_w += list(torch.autograd.grad(inner_x, self.y_params, create_graph=True, allow_unused=True))
+        else:
+            jt_w = torch.autograd.grad(inner_x + inner_y, params, create_graph=True, allow_unused=True)
+        pairs = [(g, v) for g, v in zip(jt_w, list(vx) + list(vy)) if g is not None]
+        if not pairs:
+            return zeros[:n], zeros[n:]
+        jv = torch.autograd.grad(sum(torch.sum(g * v) for g, v in pairs), w, create_graph=True, allow_unused=True)
+        terms = [(g, u) for g, u in zip(jv, [torch.zeros_like(f, requires_grad=True) for f in fields])
+                 if g is not None and g.requires_grad]
+        if not terms:  # J v does not depend on z: a linear game
+            return zeros[:n], zeros[n:]
+        w2 = [u for _, u in terms]
+        back = torch.autograd.grad(sum(torch.sum(g * u) for g, u in terms), params, create_graph=True, allow_unused=True)
+        along = [(g, d) for g, d in zip(back, list(dx) + list(dy)) if g is not None]
+        if not along or not any(g.requires_grad for g, _ in along):
+            return zeros[:n], zeros[n:]
+        found = torch.autograd.grad(sum(torch.sum(g * d) for g, d in along), w2, allow_unused=True)
+        out, i = [], 0
+        for g, z in zip(jv, zeros):
+            if g is not None and g.requires_grad:
+                out.append(z if found[i] is None else found[i].detach())
+                i += 1
+            else:
+                out.append(z)
+        return out[:n], out[n:]
+
     def vjp_tangent(self, x, y, ux, uy, dx, dy, dux, duy):
         """``J(z)^T u`` and its derivative along ``(dz, du)``:
         ``J^T du + d/dz <J(z)^T u, .>[dz]``, the second term the Hessian of ``<F(z), u>``

@@ -139,7 +139,6 @@ def run_spectrum(run, k: int = 6, *, which: str = "LI", batch: int = 32, batches
     ``median_rotation`` of ``|Im| / |Re|`` capped at 1e6), and at the top level the fields
     of the first batch with eigenvalues.
     """
-    from ._losses import gan_losses
     from ._spectrum import top_eigenvalues
 
     run = Path(run)
@@ -163,10 +162,7 @@ def run_spectrum(run, k: int = 6, *, which: str = "LI", batch: int = 32, batches
         dev = resolve_device(device)
         data, G, D = _rebuild(config, dev, saved)
     for i in range(len(found), batches):
-        gen = torch.Generator().manual_seed(first_seed + i)
-        real = data.sample(min(batch, len(data)), generator=gen)[0].double().to(dev)
-        latent = G.sample_latent(real.shape[0], generator=gen)
-        closure = gan_losses(G, D, real, latent, loss=config.loss, reg=config.reg, gamma=config.gamma)
+        closure = _fixed_batch_losses(config, data, G, D, batch, first_seed + i, dev)
         spec = top_eigenvalues(closure, G.parameters(), D.parameters(), k=k, which=which, tol=tol,
                                maxiter=maxiter, ncv=max(2 * k + 1, 20))
         found.append(_batch_summary(first_seed + i, spec.eigenvalues, spec.n))
@@ -190,6 +186,17 @@ def _read_run(run: Path):
                          "config.json and checkpoint.pt (gamedyn train --out)")
     config = TrainConfig.from_json(json.loads((run / "config.json").read_text()))
     return config, torch.load(run / "checkpoint.pt", map_location="cpu", weights_only=False)
+
+
+def _fixed_batch_losses(config: TrainConfig, data, G, D, batch: int, seed: int, device):
+    """The run's losses (loss, regulariser) on one fixed batch of ``batch`` real images and
+    latents drawn with ``seed``: a pure function of the parameters."""
+    from ._losses import gan_losses
+
+    gen = torch.Generator().manual_seed(seed)
+    real = data.sample(min(batch, len(data)), generator=gen)[0].double().to(device)
+    latent = G.sample_latent(real.shape[0], generator=gen)
+    return gan_losses(G, D, real, latent, loss=config.loss, reg=config.reg, gamma=config.gamma)
 
 
 def _rebuild(config: TrainConfig, device, saved: dict | None):
@@ -234,7 +241,6 @@ def run_path_angle(run, *, alphas=None, batch: int = 32, seed: int | None = None
     dict with ``alphas``, ``cosine``, ``norm`` (lists), ``distance`` (the path's length,
     ``|z_T - z_0|``), ``batch_seed`` and ``step`` of the checkpoint.
     """
-    from ._losses import gan_losses
     from ._spectrum import path_angle
 
     run = Path(run)
@@ -243,10 +249,7 @@ def run_path_angle(run, *, alphas=None, batch: int = 32, seed: int | None = None
     _, G0, D0 = _rebuild(config, dev, None)
     data, G, D = _rebuild(config, dev, saved)
     batch_seed = config.seed + 3 if seed is None else int(seed)
-    gen = torch.Generator().manual_seed(batch_seed)
-    real = data.sample(min(batch, len(data)), generator=gen)[0].double().to(dev)
-    latent = G.sample_latent(real.shape[0], generator=gen)
-    closure = gan_losses(G, D, real, latent, loss=config.loss, reg=config.reg, gamma=config.gamma)
+    closure = _fixed_batch_losses(config, data, G, D, batch, batch_seed, dev)
     start = [p.detach() for p in (*G0.parameters(), *D0.parameters())]
     end = [p.detach().clone() for p in (*G.parameters(), *D.parameters())]
     distance = float(torch.sqrt(sum(torch.sum((e - s) ** 2) for s, e in zip(start, end))))
@@ -595,7 +598,6 @@ def run_update_spectrum(run, rule: str | None = None, k: int = 6, *, batch: int 
     over when both use the same base, its memory starts empty); default the run's own rule
     with its saved state. Returns a JSON-able dict.
     """
-    from ._losses import gan_losses
     from ._optimizer import GameOptimizer
     from ._update import linear_response, update_spectrum
 
@@ -607,10 +609,7 @@ def run_update_spectrum(run, rule: str | None = None, k: int = 6, *, batch: int 
     dev = resolve_device(device)
     data, G, D = _rebuild(config, dev, saved)
     batch_seed = config.seed + 3 if seed is None else int(seed)
-    gen = torch.Generator().manual_seed(batch_seed)
-    real = data.sample(min(batch, len(data)), generator=gen)[0].double().to(dev)
-    latent = G.sample_latent(real.shape[0], generator=gen)
-    closure = gan_losses(G, D, real, latent, loss=config.loss, reg=config.reg, gamma=config.gamma)
+    closure = _fixed_batch_losses(config, data, G, D, batch, batch_seed, dev)
     the_rule = build_rule(config)
     opt = GameOptimizer(the_rule, G.parameters(), D.parameters())
     stored = _as_double(saved["optimizer"]["state"], dev)

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigs
 
-from ..optim import Adam, Consensus, Extragradient, GDA, Momentum, Optimistic, RMSProp
+from ..optim import CGD, SGA, Adam, Consensus, Extragradient, GDA, Momentum, Optimistic, Proximal, RMSProp
 from ._backend import TorchOps, TorchOracle, _num
 from ._spectrum import _flat, _unflat
 
@@ -37,8 +37,9 @@ __all__ = [
 ]
 
 #: Rules whose one-step map :func:`update_spectrum` linearises (their steps use the field,
-#: tree arithmetic, the base and, for consensus, ``J^T F``).
-LINEARISED_RULES = (GDA, Extragradient, Optimistic, Momentum, Consensus)
+#: tree arithmetic, the base, ``J^T u`` and ``J v`` with their derivatives, and the shifted
+#: solves of proximal point and competitive gradient descent, differentiated implicitly).
+LINEARISED_RULES = (GDA, Extragradient, Optimistic, Momentum, Consensus, SGA, Proximal, CGD)
 
 
 class Dual(NamedTuple):
@@ -94,6 +95,44 @@ class TangentOracle(TorchOps):
         (px, py), (tx, ty) = self.inner.vjp_tangent(x.p, y.p, ux.p, uy.p, x.t, y.t, ux.t, uy.t)
         return Dual(px, tx), Dual(py, ty)
 
+    def jvp(self, x, y, vx, vy, *, off_diagonal=False):
+        """``J v`` and its derivative ``J dv + (d/dz J v)[dz]``."""
+        (fx, fy), (px, py) = self.inner.field_jvp(x.p, y.p, vx.p, vy.p, off_diagonal=off_diagonal)
+        lx, ly = self.inner.jvp(x.p, y.p, vx.t, vy.t, off_diagonal=off_diagonal)
+        sx, sy = self.inner.jvp_second(x.p, y.p, vx.p, vy.p, x.t, y.t, off_diagonal=off_diagonal)
+        return Dual(px, TorchOps.add(lx, sx)), Dual(py, TorchOps.add(ly, sy))
+
+    def solve_shifted(self, x, y, a_x, a_y, r_x, r_y, *, off_diagonal=False):
+        """``d`` with ``(I - A J) d = r`` (``A = diag(a_x, a_y)``), and its derivative by the
+        implicit function theorem: ``(I - A J) dd = dr + A (d/dz J d)[dz]``."""
+        dx, dy = self.inner.solve_shifted(x.p, y.p, a_x, a_y, r_x.p, r_y.p, off_diagonal=off_diagonal)
+        sx, sy = self.inner.jvp_second(x.p, y.p, dx, dy, x.t, y.t, off_diagonal=off_diagonal)
+        rhs_x = TorchOps.axpy(a_x, sx, r_x.t)
+        rhs_y = TorchOps.axpy(a_y, sy, r_y.t)
+        tx, ty = self.inner.solve_shifted(x.p, y.p, a_x, a_y, rhs_x, rhs_y, off_diagonal=off_diagonal)
+        return Dual(dx, tx), Dual(dy, ty)
+
+    # -- scalars the rules branch on (tolerances, alignment signs): values only ----------------
+    @staticmethod
+    def _primal(tree):
+        if isinstance(tree, Dual):
+            return tree.p
+        if isinstance(tree, (tuple, list)) and tree and isinstance(tree[0], Dual):
+            return [t.p for t in tree]
+        return tree
+
+    def vdot(self, a, b):
+        return TorchOps.vdot(self._primal(a), self._primal(b))
+
+    def norm(self, a):
+        return TorchOps.norm(self._primal(a))
+
+    def size(self, a):
+        return TorchOps.size(self._primal(a))
+
+    def eps(self, a):
+        return TorchOps.eps(self._primal(a))
+
     def project_x(self, x):
         return x
 
@@ -121,8 +160,7 @@ class TangentOracle(TorchOps):
         return updates, {**state, "count": count}
 
     def __getattr__(self, name):
-        # jvp, unrolled_field_x, solve_shifted, vdot, norm, sign, while_loop's tolerances: the
-        # rules that use them are refused before a step is run (LINEARISED_RULES).
+        # unrolled_field_x: the unrolled rule is refused before a step is run (LINEARISED_RULES).
         raise AttributeError(f"the tangent oracle has no {name!r}")
 
 
@@ -203,8 +241,8 @@ def update_map_operator(optimizer, losses) -> LinearOperator:
         names = ", ".join(cls.__name__ for cls in LINEARISED_RULES)
         raise ValueError(
             f"update_spectrum is not available for rule {type(rule).__name__}: it linearises "
-            f"{names} (rules whose step needs only the field and J^T F); the others need "
-            "higher derivatives of solves, look-aheads or alignments that are not built yet"
+            f"{names}; the unrolled GAN's look-ahead is not linearised yet (it would need the "
+            "derivative of a k-step inner optimisation)"
         )
     if optimizer.project_x is not None or optimizer.project_y is not None:
         raise ValueError(

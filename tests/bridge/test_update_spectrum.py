@@ -48,6 +48,10 @@ RULES = {
     "negative momentum": gd.optim.momentum(0.1, -0.3),
     "alternating momentum": gd.optim.momentum(0.1, 0.5, alternating=True),
     "consensus": gd.optim.consensus(0.1, 0.5),
+    "sga": gd.optim.sga(0.1, 0.5),
+    "sga, aligned": gd.optim.sga(0.1, 0.5, align=True),
+    "proximal": gd.optim.proximal(0.3),
+    "cgd": gd.optim.cgd(0.3),
 }
 
 
@@ -148,7 +152,8 @@ def dense_spectrum(T, z):
     return np.linalg.eigvals(jacfwd(T)(z).numpy())
 
 
-@pytest.mark.parametrize("name", ["gda", "alternating", "extragradient", "consensus", "optimistic"])
+@pytest.mark.parametrize("name", ["gda", "alternating", "extragradient", "consensus", "optimistic", "sga", "cgd",
+                                  "proximal"])
 def test_top_eigenvalues_equal_the_dense_jacobian_of_the_step_on_a_tiny_mlp_gan(name):
     gan = TinyGAN()
     lr, n_x = 0.2, sum(p.numel() for p in gan.gx)
@@ -169,6 +174,25 @@ def test_top_eigenvalues_equal_the_dense_jacobian_of_the_step_on_a_tiny_mlp_gan(
         def T(w):  # F - gamma J^T F with J^T F = grad |F|^2 / 2
             return w + lr * (F(w) - gamma * grad(lambda u: 0.5 * torch.sum(F(u) ** 2))(w))
         rule = gd.optim.consensus(lr, gamma)
+    elif name == "sga":
+        lam = 0.5
+
+        def T(w):  # Balduzzi et al. (2018): xi = -F, A = (H - H^T)/2 with H = -J; z+ = z - lr (xi + lam A^T xi)
+            J = jacfwd(F)(w)
+            xi = -F(w)
+            A = 0.5 * (-J + J.T)
+            return w - lr * (xi + lam * A.T @ xi)
+        rule = gd.optim.sga(lr, lam)
+    elif name == "cgd":
+        def T(w):  # Schäfer & Anandkumar (2019): (I - lr J_off) d = lr F
+            J = jacfwd(F)(w)
+            block = torch.zeros_like(J)
+            block[:n_x, n_x:], block[n_x:, :n_x] = J[:n_x, n_x:], J[n_x:, :n_x]
+            return w + torch.linalg.solve(torch.eye(w.numel(), dtype=w.dtype) - lr * block, lr * F(w))
+        rule = gd.optim.cgd(lr)
+    elif name == "proximal":
+        T = None  # implicit: dz+/dz = (I - lr J(z+))^-1 at the solution z+ = z + lr F(z+)
+        rule = gd.optim.proximal(lr)
     else:
         def T(s):  # state (z_t, u_{t-1}): z+ = z + lr (2 F(z) - u), u+ = F(z)
             w, u = s[: z.numel()], s[z.numel():]
@@ -180,6 +204,12 @@ def test_top_eigenvalues_equal_the_dense_jacobian_of_the_step_on_a_tiny_mlp_gan(
         opt.step(gan.losses)  # the memory now holds u_0 = F(z_0); linearise at (z_1, u_0)
         s0 = torch.cat([gan.z0(), torch.cat([t.reshape(-1) for t in opt.state.memory[0] + opt.state.memory[1]])])
         expected = dense_spectrum(T, s0)
+    elif name == "proximal":
+        w = z.clone()
+        for _ in range(50):  # Newton on w - z - lr F(w) = 0, written out here
+            w = w - torch.linalg.solve(torch.eye(z.numel(), dtype=z.dtype) - lr * jacfwd(F)(w), w - z - lr * F(w))
+        assert float(torch.linalg.norm(w - z - lr * F(w))) < 1e-13
+        expected = np.linalg.eigvals(np.linalg.inv(np.eye(z.numel()) - lr * jacfwd(F)(w).numpy()))
     else:
         expected = dense_spectrum(T, z)
     spec = gd.bridge.update_spectrum(opt, gan.losses, k=4, tol=1e-12)
@@ -222,8 +252,8 @@ def test_frozen_preconditioner_against_its_closed_form(base_name):
 
 def test_refusals_name_what_is_accepted():
     x, y, losses = torch_game(QUADRATIC)
-    with pytest.raises(ValueError, match="not available for rule SGA"):
-        gd.bridge.update_spectrum(gd.bridge.GameOptimizer(gd.optim.sga(0.1, 1.0), [x], [y]), losses)
+    with pytest.raises(ValueError, match="not available for rule Unrolled"):
+        gd.bridge.update_spectrum(gd.bridge.GameOptimizer(gd.optim.unrolled(0.1, 2), [x], [y]), losses)
     opt = gd.bridge.GameOptimizer(gd.optim.gda(0.1, base=gd.optim.adam()), [x], [y])
     with pytest.raises(ValueError, match="has taken no step"):
         gd.bridge.update_spectrum(opt, losses)
