@@ -630,5 +630,6 @@ def run_update_spectrum(run, rule: str | None = None, k: int = 6, *, batch: int 
             "e_folding": r.e_folding, "at_10": r.at(10), "at_e_folding": r.at(r.e_folding),
             "observed_log_growth": r.observed_log_growth.tolist(),
             "tangent_log_growth": r.tangent_log_growth.tolist(),
+            "norm_log_growth": r.norm_log_growth.tolist(),
         }
     return out
