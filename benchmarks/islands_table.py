@@ -268,7 +268,7 @@ def verdicts(rows) -> list[str]:
                    f"{len(trained) - len(single)} of {len(trained)} capture more modes than the one-mode row by more "
                    "than their standard error" + (f"; not: {', '.join(single)}" if single else "") + ".")
     for protocol in PROTOCOL_NAMES:
-        for data, remedy in (("ring", "pacgan2"), ("grid", "pacgan4"), ("ring", "unrolled"), ("grid", "unrolled")):
+        for data, remedy in ((d, m) for d in ("ring", "grid") for m in METHODS if m != "gan"):
             got = {r["method"]: r for r in rows if r["protocol"] == protocol and r["data"] == data}
             if "gan" not in got or remedy not in got:
                 continue
