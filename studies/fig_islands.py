@@ -85,7 +85,7 @@ def main():
             ax.set_xlabel("training step")
         ax_m.set_title(f"{data}: {k} modes, std {float(game.std):g} — mean, 10-90 % band over {n_seeds} seeds", fontsize=9)
         if r == 0:
-            ax_q.legend(fontsize=7, loc="lower right", ncol=2)
+            ax_q.legend(fontsize=7, loc="upper left", ncol=2)
 
         centers = np.asarray(game.centers)
         radius = 3 * float(game.std)
