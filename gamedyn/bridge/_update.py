@@ -141,27 +141,31 @@ class TangentOracle(TorchOps):
 
     # -- the frozen-preconditioner base ----------------------------------------------------
     def base_update(self, base, grads, state, params):
+        # The frozen step is linear in (first moment, gradient): value and tangent alike.
         count = state["count"] + 1
         denom = self.frozen[state["key"]]
-        if isinstance(base, Adam):
-            b1 = _num(base.b1)
-            mu = Dual(
-                list(torch._foreach_add(torch._foreach_mul(state["mu"].p, b1), grads.p, alpha=1 - b1)),
-                list(torch._foreach_add(torch._foreach_mul(state["mu"].t, b1), grads.t, alpha=1 - b1)),
-            )
-            correction = 1.0 / (1 - b1**count)
-            updates = Dual(
-                list(torch._foreach_div(torch._foreach_mul(mu.p, -correction), denom)),
-                list(torch._foreach_div(torch._foreach_mul(mu.t, -correction), denom)),
-            )
-            return updates, {**state, "count": count, "mu": mu}
-        updates = Dual(list(torch._foreach_div(torch._foreach_neg(grads.p), denom)),
-                       list(torch._foreach_div(torch._foreach_neg(grads.t), denom)))
-        return updates, {**state, "count": count}
+        mu = state.get("mu")
+        up_p, mu_p = _frozen_step(base, grads.p, None if mu is None else mu.p, denom, count)
+        up_t, mu_t = _frozen_step(base, grads.t, None if mu is None else mu.t, denom, count)
+        new = {**state, "count": count}
+        if mu is not None:
+            new["mu"] = Dual(mu_p, mu_t)
+        return Dual(up_p, up_t), new
 
     def __getattr__(self, name):
         # unrolled_field_x: the unrolled rule is refused before a step is run (LINEARISED_RULES).
         raise AttributeError(f"the tangent oracle has no {name!r}")
+
+
+def _frozen_step(base, grads, mu, denom, count):
+    """One use of the base with its second moment frozen into ``denom`` (the module
+    docstring): Adam ``m' = b1 m + (1 - b1) g``, update ``-m' / (1 - b1^count) / D``;
+    RMSProp ``-g / D`` (``mu`` None). Returns ``(updates, m')``; linear in ``(g, m)``."""
+    if isinstance(base, Adam):
+        b1 = _num(base.b1)
+        mu = list(torch._foreach_add(torch._foreach_mul(mu, b1), grads, alpha=1 - b1))
+        return list(torch._foreach_div(torch._foreach_mul(mu, -1.0 / (1 - b1**count)), denom)), mu
+    return list(torch._foreach_div(torch._foreach_neg(grads), denom)), None
 
 
 def _freeze(base, state, player):
@@ -374,13 +378,8 @@ class FrozenOracle(TorchOracle):
 
     def base_update(self, base, grads, state, params):
         count = state["count"] + 1
-        denom = self.frozen[state["key"]]
-        if isinstance(base, Adam):
-            b1 = _num(base.b1)
-            mu = list(torch._foreach_add(torch._foreach_mul(state["mu"], b1), grads, alpha=1 - b1))
-            updates = list(torch._foreach_div(torch._foreach_mul(mu, -1.0 / (1 - b1**count)), denom))
-            return updates, {**state, "count": count, "mu": mu}
-        return list(torch._foreach_div(torch._foreach_neg(grads), denom)), {**state, "count": count}
+        updates, mu = _frozen_step(base, grads, state.get("mu"), self.frozen[state["key"]], count)
+        return updates, {**state, "count": count, **({} if mu is None else {"mu": mu})}
 
 
 def _tagged(state, keys):
