@@ -1,21 +1,26 @@
-"""``bridge_check``: do the oscillation and mode collapse the toy layer predicts show up
-when the same update rules train real convolutional GANs?
+"""``bridge_check``: does the real network's update map predict the oscillation and mode
+collapse that the same update rules show when they train real convolutional GANs?
 
-Two pairs of trainings, each pair differing in one thing the toy theory has an opinion on:
+Two pairs of trainings, each pair differing in one thing the theory has an opinion on, each
+run over several seeds (cells of :func:`gamedyn.bridge.sweep`):
 
-* **oscillation** — alternating GDA without regularisation (Dirac GAN: update-map
-  eigenvalues on the unit circle, the iterates cycle) against the same rule with R1
-  (eigenvalues inside the unit circle, they converge; Mescheder et al. 2018). Observed: the
-  amplitude and period of the oscillation of ``D(real) - D(fake)`` and of the generator's
-  distance to its running average, and the rotation / real parts of the top eigenvalues of
-  the trained game's Jacobian (Berard et al. 2020).
-* **mode collapse** — simultaneous GDA (bilinear / Dirac GAN: spectral radius above 1, a
-  growing rotation) against extragradient (below 1). Observed: modes captured, KL(mode
-  histogram || uniform), and mode hopping across evaluations.
+* **oscillation** — alternating GDA without regularisation against the same rule with R1.
+  Toy: on the Dirac GAN the update-map eigenvalues lie on the unit circle without R1 (the
+  iterates cycle) and inside it with R1 (Mescheder et al. 2018). Observed: the amplitude and
+  period of the oscillation of ``D(real) - D(fake)``, and the rotation of the trained game's
+  Jacobian (Berard et al. 2020).
+* **mode collapse** — simultaneous GDA against extragradient. Toy: spectral radius above 1
+  against below 1 on the Dirac GAN. Observed: modes captured and KL(mode histogram ||
+  uniform).
 
-Each run is an ordinary :func:`gamedyn.bridge.train` run (resumable: a second call reuses the
-finished runs). The report (``report.md`` + figures) puts prediction, observation and
-agreement side by side; a disagreement is reported, not hidden.
+The prediction that decides each verdict is the real network's own: the top eigenvalues of
+the one-step update map of the run's rule, step size and Adam state
+(:func:`gamedyn.bridge.update_spectrum`, second moment frozen) at every evaluation
+checkpoint. A verdict compares the predicted difference (log |mu|) with the observed one,
+paired over seeds with 95 % bootstrap intervals: "agrees" / "disagrees" only when both
+intervals exclude zero, otherwise "inconclusive". The report (``report.md`` + figure) puts
+the toy prediction, the real-network prediction and the observation side by side; a
+disagreement is reported, not hidden. Runs are resumable and reused by a second call.
 """
 
 from __future__ import annotations
@@ -23,41 +28,51 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from .. import analysis, games, optim
-from .._checks import check_choice
+from .._checks import check_choice, check_int
+from ..metrics import PairedDifference, paired_difference
 from ._config import TrainConfig
-from ._train import atomic_write, build_rule, resolve_device, train
+from ._train import atomic_write, build_rule, resolve_device
 
 __all__ = ["SIZES", "bridge_check", "CheckPair", "run_spectrum", "run_path_angle"]
 
-#: Run sizes: ``smoke`` finishes in minutes on a 2-core CPU (10 image islands, tiny
+#: Run sizes: ``smoke`` finishes in minutes per run on a 2-core CPU (10 image islands, tiny
 #: networks); ``medium`` is the Stacked-digits protocol (1,000 modes, 26,000 evaluation
-#: samples) with a width-32 DCGAN trained 3,000 steps, about an hour on a 2-core CPU;
-#: ``full`` is the GPU run (width 64, 20,000 steps).
+#: samples) with a width-32 DCGAN trained 3,000 steps, about an hour per run on a 2-core
+#: CPU; ``full`` is the GPU run (width 64, 20,000 steps). ``update_k``, ``update_tol``,
+#: ``update_maxiter``, ``update_batch``: eigenvalues of each update map found for the
+#: prediction, ARPACK's budget and the fixed batch's size; ``spectrum_k`` / ``spectrum_batches``: the trained game's Jacobian spectrum
+#: (first seed).
 SIZES = {
     "smoke": dict(data="islands", n_data=2000, width=8, batch=32, steps=600, log_every=5,
                   eval_every=200, eval_samples=1000, classifier_steps=100, sample_every=200,
                   checkpoint_every=200, lr=5e-4, base="adam", spectrum_k=4,
-                  spectrum_batches=3),
+                  spectrum_batches=3, update_k=2, update_tol=1e-6,
+                  update_maxiter=None, update_batch=32),
     "medium": dict(data="stacked-digits", n_data=None, width=32, batch=64, steps=3000, log_every=10,
                    eval_every=1000, eval_samples=26_000, classifier_steps=None, sample_every=1000,
                    checkpoint_every=500, lr=2e-4, base="adam", spectrum_k=6,
-                   spectrum_batches=3),
+                   spectrum_batches=3, update_k=2, update_tol=1e-6,
+                  update_maxiter=None, update_batch=32),
     "full": dict(data="stacked-digits", n_data=None, width=64, batch=64, steps=20_000, log_every=20,
                  eval_every=2000, eval_samples=26_000, feature_metrics="final", classifier_steps=None,
                  sample_every=2000, checkpoint_every=1000, lr=2e-4, base="adam", spectrum_k=10,
-                 spectrum_batches=5),
+                 spectrum_batches=5, update_k=2, update_tol=1e-6,
+                 update_maxiter=None, update_batch=32),
 }
 
 
 @dataclasses.dataclass
 class CheckPair:
-    """One comparison: two runs, the toy layer's predictions, the observations, agreement."""
+    """One comparison: two runs (each over seeds), the toy layer's predictions, the
+    observations, the paired predicted and observed differences (``difference``, ``low``,
+    ``high``, ``n``, ``level`` of :class:`gamedyn.metrics.PairedDifference`), agreement."""
 
     name: str
     question: str
@@ -66,30 +81,19 @@ class CheckPair:
     observed: dict
     agree: bool | None
     reason: str
+    predicted_difference: dict | None = None
+    observed_difference: dict | None = None
 
     @property
     def verdict(self) -> str:
-        """``"agrees"``, ``"disagrees"`` or ``"inconclusive"`` (a difference within noise)."""
+        """``"agrees"``, ``"disagrees"`` or ``"inconclusive"`` (an interval holding zero)."""
         return {True: "agrees", False: "disagrees", None: "inconclusive"}[self.agree]
 
 
-#: The oscillation comparison needs the amplitudes to differ by this factor either way;
-#: between ``1 / AMPLITUDE_RATIO`` and ``AMPLITUDE_RATIO`` it is inconclusive.
-AMPLITUDE_RATIO = 1.25
-#: KL differences below this many standard deviations of the sampling noise of two KL
-#: estimates are inconclusive (2 N KL ~ chi^2 with K - 1 degrees of freedom for N exact
-#: draws: sd = sqrt(2 (K - 1)) / (2 N) per estimate).
-KL_SIGMAS = 3.0
-
-
-def _compare(larger_expected: float, smaller_expected: float, ratio: float) -> bool | None:
-    """True / False when one value exceeds ``ratio`` times the other (strictly: two zero
-    amplitudes, e.g. of runs too short to log a cycle, are no evidence either way)."""
-    if larger_expected > ratio * smaller_expected:
-        return True
-    if smaller_expected > ratio * larger_expected:
-        return False
-    return None
+#: Default seeds per size (the issue's >= 5 at smoke, >= 3 at medium and full).
+DEFAULT_SEEDS = {"smoke": 5, "medium": 3, "full": 3}
+#: R1 weight of the regularised oscillation run.
+GAMMA_R1 = 1.0
 
 
 def _toy_predictions(config: TrainConfig, gamma_r1: float) -> dict:
@@ -179,13 +183,25 @@ def run_spectrum(run, k: int = 6, *, which: str = "LI", batch: int = 32, batches
             "batches": found}
 
 
-def _read_run(run: Path):
-    """A training folder's config and last checkpoint (on the CPU), or a ValueError naming it."""
+def _read_run(run: Path, checkpoint=None):
+    """A training folder's config and a checkpoint (on the CPU): the last one, or
+    ``checkpoint`` (a path, or the step of a kept ``checkpoints/step_*.pt``); a ValueError
+    naming what is missing."""
     if not (run / "config.json").is_file() or not (run / "checkpoint.pt").is_file():
         raise ValueError(f"run={str(run)!r} is not accepted; expected a training folder with "
                          "config.json and checkpoint.pt (gamedyn train --out)")
     config = TrainConfig.from_json(json.loads((run / "config.json").read_text()))
-    return config, torch.load(run / "checkpoint.pt", map_location="cpu", weights_only=False)
+    if checkpoint is None:
+        path = run / "checkpoint.pt"
+    elif isinstance(checkpoint, int) and not isinstance(checkpoint, bool):
+        path = run / "checkpoints" / f"step_{checkpoint:07d}.pt"
+    else:
+        path = Path(checkpoint)
+    if not path.is_file():
+        kept = sorted(p.name for p in (run / "checkpoints").glob("step_*.pt"))
+        raise ValueError(f"checkpoint={checkpoint!r} is not accepted; {path} does not exist (kept "
+                         f"checkpoints of {run}: {', '.join(kept) or 'none; train with keep_checkpoints'})")
+    return config, torch.load(path, map_location="cpu", weights_only=False)
 
 
 def _fixed_batch_losses(config: TrainConfig, data, G, D, batch: int, seed: int, device):
@@ -280,140 +296,356 @@ def _evaluations(out: Path):
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
-def _run(base: TrainConfig, out: Path, name: str, resume_ok: bool, progress: bool, **changes):
-    config = dataclasses.replace(base, out=str(out / name), **changes)
-    result_path = out / name / "result.json"
-    if resume_ok and result_path.exists():
-        saved = json.loads(result_path.read_text())
-        if saved["status"] in ("completed", "diverged", "early-stopped"):
-            return config, saved
-    resume = (out / name / "checkpoint.pt").exists()
-    result = train(config, resume=resume, progress=progress)
-    return config, result.to_json()
+#: The four runs of a check, as changes to the size's configuration.
+ARMS = {
+    "alt-gda": dict(rule="gda", alternating=True),
+    "alt-gda-r1": dict(rule="gda", alternating=True, reg="r1", gamma=GAMMA_R1),
+    "sim-gda": dict(rule="gda"),
+    "extragradient": dict(rule="extragradient"),
+}
+
+
+def _update_predictions(run: Path, k: int, device: str, reuse: bool, tol: float = 1e-6,
+                        maxiter: int | None = None, batch: int = 32) -> list[dict]:
+    """The run's update-map spectrum (:func:`run_update_spectrum`, frozen second moment) at
+    every kept checkpoint, cached in ``run/update_spectrum.json`` as each is found. A
+    checkpoint where the map is not defined (Adam before its first step) or where ARPACK
+    did not converge is kept with the reason instead of numbers."""
+    cache = run / "update_spectrum.json"
+    found = json.loads(cache.read_text()) if reuse and cache.is_file() else {}
+    settings = {"k": k, "tol": tol, "maxiter": maxiter, "batch": batch}
+    found = found if found.get("settings") == settings else {"settings": settings, "checkpoints": {}}
+    for path in sorted((run / "checkpoints").glob("step_*.pt")):
+        if path.name in found["checkpoints"]:
+            continue
+        step = int(path.stem.split("_")[1])
+        try:
+            spec = run_update_spectrum(run, k=k, tol=tol, maxiter=maxiter, batch=batch, device=device,
+                                       checkpoint=path)
+            if math.isfinite(spec["rho"]):
+                entry = {"step": step, **{name: spec[name] for name in ("rho", "log_growth", "period", "eigenvalues", "n")}}
+            else:
+                entry = {"step": step, "undefined": f"ARPACK converged on no eigenvalue (tol {tol:g}, maxiter {maxiter})"}
+        except ValueError as error:  # not defined there (no second moment yet)
+            entry = {"step": step, "undefined": str(error)}
+        except RuntimeError as error:  # e.g. scipy's ArpackError
+            entry = {"step": step, "undefined": f"ARPACK failed: {error}"}
+        found["checkpoints"][path.name] = entry
+        atomic_write(cache, lambda tmp: Path(tmp).write_text(json.dumps(found, indent=1)))
+    return sorted(found["checkpoints"].values(), key=lambda e: e["step"])
+
+
+def _mean_log_growth(predictions: list[dict]) -> float:
+    """Mean over the checkpoints where it is defined of log |mu| (NaN if none)."""
+    values = [p["log_growth"] for p in predictions if "log_growth" in p]
+    return float(np.mean(values)) if values else math.nan
+
+
+def _finite(value) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _agreement(predicted: PairedDifference, observed: PairedDifference) -> bool | None:
+    """Agrees / disagrees only when both intervals exclude no difference; else None."""
+    if predicted.sign == 0 or observed.sign == 0:
+        return None
+    return predicted.sign == observed.sign
 
 
 def bridge_check(size: str = "smoke", *, out="runs/bridge-check", device: str = "auto",
-                 seed: int = 0, progress: bool = True, reuse: bool = True,
-                 **overrides) -> list[CheckPair]:
-    """Run the two comparisons at ``size`` (``"smoke"``, ``"medium"`` or ``"full"``), write
+                 seed: int = 0, seeds: int | None = None, backend: str = "local",
+                 address: str | None = None, threads: int | None = None, progress: bool = True,
+                 reuse: bool = True, **overrides) -> list[CheckPair]:
+    """Run the two comparisons at ``size`` (``"smoke"``, ``"medium"`` or ``"full"``) over
+    ``seeds`` seeds (``seed``, ``seed + 1``, ...; default :data:`DEFAULT_SEEDS`), write
     ``out/report.md``, ``out/report.json`` and figures, and return the pairs.
 
+    Every run is a cell of :func:`gamedyn.bridge.sweep` (``backend``, ``address``,
+    ``threads`` as there), in ``out/<run>/seed=<seed>``, keeping its checkpoint at step 0 and
+    at every evaluation. The prediction is the run's own update map
+    (:func:`gamedyn.bridge.update_spectrum`: rule, step size and Adam state of the real
+    network, second moment frozen) at each kept checkpoint; the Dirac-GAN spectrum stays as
+    the toy column. Each verdict is a paired comparison over seeds with a 95 % bootstrap
+    interval (:func:`gamedyn.metrics.paired_difference`): it agrees or disagrees only when
+    the intervals of both the predicted and the observed difference exclude zero.
+
     ``overrides`` replace entries of ``SIZES[size]`` (e.g. ``steps=``, ``width=``,
-    ``spectrum_k=``) for a custom-sized check.
+    ``spectrum_k=``) for a custom-sized check. ``reuse=False`` deletes and retrains the runs.
     """
     check_choice("size", size, tuple(SIZES))
     unknown = sorted(set(overrides) - set(SIZES[size]))
     if unknown:
         raise ValueError(f"bridge_check got unknown settings {unknown}; accepted: {sorted(SIZES[size])}")
-    from ..metrics import mode_hopping
+    seeds = DEFAULT_SEEDS[size] if seeds is None else seeds
+    check_int("seeds", seeds, minimum=1)
+    from ._sweep import sweep
 
     settings = {**SIZES[size], **overrides}
     spectrum_k = settings.pop("spectrum_k")
     spectrum_batches = settings.pop("spectrum_batches")
+    update = {name: settings.pop("update_" + name) for name in ("k", "tol", "maxiter", "batch")}
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    gamma_r1 = 1.0
-    base = TrainConfig(out=str(out), device=device, seed=seed, loss="nonsaturating", **settings)
-    predicted = _toy_predictions(base, gamma_r1)
+    base = TrainConfig(out=str(out), device=device, seed=seed, loss="nonsaturating", keep_checkpoints=True,
+                       **settings)
+    toy = _toy_predictions(base, GAMMA_R1)
+    seed_list = [seed + i for i in range(seeds)]
 
     runs = {}
-    for name, changes in [
-        ("alt-gda", dict(rule="gda", alternating=True)),
-        ("alt-gda-r1", dict(rule="gda", alternating=True, reg="r1", gamma=gamma_r1)),
-        ("sim-gda", dict(rule="gda")),
-        ("extragradient", dict(rule="extragradient")),
-    ]:
-        config, result = _run(base, out, name, reuse, progress, **changes)
-        runs[name] = {"config": config, "result": result, "rule": repr(build_rule(config))}
+    for name, changes in ARMS.items():
+        arm = dataclasses.replace(base, **changes)
+        if not reuse:
+            shutil.rmtree(out / name, ignore_errors=True)
+        rows = sweep(arm, {"seed": seed_list}, out=out / name, backend=backend, address=address,
+                     threads=threads, progress=progress)
+        runs[name] = []
+        for s, r in zip(seed_list, rows):
+            folder = Path(r["out"])
+            result = json.loads((folder / "result.json").read_text())
+            runs[name].append({"seed": s, "out": folder, "result": result,
+                               "predicted": _update_predictions(folder, update["k"], device, reuse, update["tol"],
+                                                                 update["maxiter"], update["batch"])})
+        runs[name + ":rule"] = repr(build_rule(arm))
 
-    pairs = []
-    # -- oscillation -------------------------------------------------------------------------
-    observed = {}
-    for name in ("alt-gda", "alt-gda-r1"):
-        run_out = out / name
-        result = runs[name]["result"]
+    pairs = [_oscillation_pair(out, runs, toy, spectrum_k, spectrum_batches, device, reuse),
+             _collapse_pair(runs, toy)]
+    _write_report(out, size, pairs, runs, seed_list)
+    return pairs
+
+
+def _per_seed(runs, name) -> list[dict]:
+    """Per seed: predicted mean log-growth, the last checkpoint's prediction, observations."""
+    rows = []
+    for run in runs[name]:
+        result, predicted = run["result"], run["predicted"]
+        defined = [p for p in predicted if "log_growth" in p]
+        last = defined[-1] if defined else None
+        evals = _evaluations(run["out"])
+        final = result.get("evaluation") or (evals[-1] if evals else None)
+        gap = result.get("oscillation", {}).get("gap", {})
+        rows.append({
+            "seed": run["seed"], "status": result["status"], "diverged_at": result.get("diverged_at"),
+            "predicted_log_growth": _mean_log_growth(predicted),
+            "predicted_rho_last": None if last is None else last["rho"],
+            "predicted_period_last": None if last is None else last["period"],
+            "checkpoints": [{k: p.get(k) for k in ("step", "rho", "log_growth", "period", "undefined")} for p in predicted],
+            "gap_amplitude": gap.get("amplitude"), "gap_period": gap.get("period_steps"),
+            "modes": None if final is None else final["modes"],
+            "n_modes": None if final is None else final["n_modes"],
+            "kl": None if final is None or result["status"] == "diverged" else final["kl"],
+            "modes_over_training": [(e["step"], e["modes"]) for e in evals],
+            "kl_over_training": [(e["step"], e["kl"]) for e in evals],
+        })
+    return rows
+
+
+def _column(rows, key, transform=float):
+    return np.array([math.nan if r[key] is None else transform(r[key]) for r in rows], dtype=float)
+
+
+def _oscillation_pair(out, runs, toy, spectrum_k, spectrum_batches, device, reuse) -> CheckPair:
+    observed = {n: {"seeds": _per_seed(runs, n)} for n in ("alt-gda", "alt-gda-r1")}
+    for name in observed:
+        # The trained game's Jacobian (Berard et al. 2020): the first seed's last checkpoint.
+        first = runs[name][0]
         spectrum = None
-        if result["status"] != "diverged" and (run_out / "checkpoint.pt").exists():
-            cache = run_out / "spectrum.json"
+        if first["result"]["status"] != "diverged" and (first["out"] / "checkpoint.pt").exists():
+            cache = first["out"] / "spectrum.json"
             if not reuse:
                 cache.unlink(missing_ok=True)
-            spectrum = run_spectrum(run_out, spectrum_k, which="LI", batches=spectrum_batches,
+            spectrum = run_spectrum(first["out"], spectrum_k, which="LI", batches=spectrum_batches,
                                     device=device, cache=cache)
-        observed[name] = {"status": result["status"], "oscillation": result["oscillation"], "spectrum": spectrum}
-    amp = {n: observed[n]["oscillation"]["gap"]["amplitude"] for n in observed}
-    agree = _compare(amp["alt-gda"], amp["alt-gda-r1"], AMPLITUDE_RATIO)
+        observed[name]["spectrum"] = spectrum
+    a, b = (observed[n]["seeds"] for n in ("alt-gda", "alt-gda-r1"))
+    log_amp = lambda rows: _column(rows, "gap_amplitude", lambda v: math.log(v) if v > 0 else math.nan)  # noqa: E731
+    obs = paired_difference(log_amp(a), log_amp(b))
+    pred = paired_difference(_column(a, "predicted_log_growth"), _column(b, "predicted_log_growth"))
+    agree = _agreement(pred, obs)
+    periods = {n: [r["gap_period"] for r in observed[n]["seeds"] if r["gap_period"] is not None] for n in observed}
+    predicted_periods = {n: [r["predicted_period_last"] for r in observed[n]["seeds"]
+                             if r["predicted_period_last"] is not None] for n in observed}
+    period_text = "; ".join(
+        f"{n}: gap period {_median_text(periods[n])} steps observed, top update-map eigenvalue's period "
+        f"{_median_text(predicted_periods[n])} predicted"
+        + ("" if predicted_periods[n] else " (its top eigenvalues are real: no rotation predicted)")
+        for n in observed)
     spectra = {n: observed[n]["spectrum"] for n in observed}
     spectrum_text = ""
     if all(spectra.values()):
-        # Per batch, the median over the k eigenvalues found (one eigenvalue's ratio is
-        # noisy); over batches, the range says whether the difference beats batch noise.
         medians = {n: _batch_medians(spectra[n]) for n in spectra}
-        top = {n: _rotation(spectra[n]) for n in spectra}
-        found = {len(spectra[n]["eigenvalues"]) for n in spectra}
         more = _separated(medians["alt-gda"], medians["alt-gda-r1"])
-        n_batches = min(len(m) for m in medians.values())
-        on = (f"on each of {n_batches} batches" if n_batches > 1 else "on one batch")
-        spectrum_text = (f"; of the trained game's {' / '.join(map(str, sorted(found)))} most rotational "
-                         f"eigenvalues (ARPACK 'LI') {on}, the median |Im| / |Re| is "
-                         f"{_spread(medians['alt-gda'])} without R1 vs {_spread(medians['alt-gda-r1'])} "
-                         f"with R1 (that of the largest |Im| on the first batch: {top['alt-gda']:.3g} vs "
-                         f"{top['alt-gda-r1']:.3g}); more rotation without R1"
-                         f"{' on every batch' if n_batches > 1 else ''}, as predicted: {_yes_no(more)}"
-                         + (" (the batch ranges overlap)" if more is None else ""))
-    pairs.append(CheckPair(
+        spectrum_text = (f". The trained game's Jacobian (seed {runs['alt-gda'][0]['seed']}, ARPACK 'LI', "
+                         f"{min(len(m) for m in medians.values())} batches): median |Im| / |Re| "
+                         f"{_spread(medians['alt-gda'])} without R1 vs {_spread(medians['alt-gda-r1'])} with R1; "
+                         f"more rotation without R1 on every batch: {_yes_no(more)}")
+    toy_sign = "larger" if toy["alternating GDA"]["spectral_radius"] > toy["alternating GDA + R1"]["spectral_radius"] else "smaller"
+    return CheckPair(
         name="oscillation",
-        question="Does R1 damp the oscillation that alternating GDA shows without it?",
-        runs={n: runs[n]["rule"] for n in ("alt-gda", "alt-gda-r1")},
-        predicted={"alt-gda": predicted["alternating GDA"], "alt-gda-r1": predicted["alternating GDA + R1"]},
+        question="Does the real network's update map predict which of alternating GDA with and without R1 oscillates more?",
+        runs={n: runs[n + ":rule"] for n in ("alt-gda", "alt-gda-r1")},
+        predicted={"alt-gda": toy["alternating GDA"], "alt-gda-r1": toy["alternating GDA + R1"]},
         observed=observed,
         agree=agree,
-        reason=(f"amplitude of D(real) - D(fake): {amp['alt-gda']:.4g} without R1 vs "
-                f"{amp['alt-gda-r1']:.4g} with R1; the toy predicts cycling vs convergence, so "
-                f"the unregularised run should oscillate more (by a factor {AMPLITUDE_RATIO} at "
-                f"least to count): {_yes_no(agree)}{spectrum_text}"),
-    ))
-    # -- mode collapse -----------------------------------------------------------------------
-    observed = {}
-    for name in ("sim-gda", "extragradient"):
-        evals = _evaluations(out / name)
-        result = runs[name]["result"]
-        last = result.get("evaluation") or (evals[-1] if evals else None)
-        hop = None
-        if evals:
-            k = evals[-1]["n_modes"]
-            captured = np.array([_captured_mask(e) for e in evals])
-            if captured.ndim == 2 and captured.shape[1] == k and len(evals) >= 2:
-                h = mode_hopping(captured)
-                hop = {"hops": int(h.n_hops), "visited": int(h.visited), "max_held": int(h.max_held),
-                       "hopping": bool(h.hopping)}
-        observed[name] = {"status": result["status"], "diverged_at": result.get("diverged_at"),
-                          "modes": None if last is None else last["modes"],
-                          "kl": None if last is None else last["kl"],
-                          "n_modes": None if last is None else last["n_modes"], "hopping": hop,
-                          "n_samples": None if last is None else last.get("n_finite", last.get("n_samples")),
-                          "modes_over_training": [(e["step"], e["modes"]) for e in evals],
-                          "kl_over_training": [(e["step"], e["kl"]) for e in evals]}
-    score = {n: _collapse_score(observed[n]) for n in observed}
-    agree, noise = _collapse_agreement(score, observed)
-    pairs.append(CheckPair(
+        reason=(f"over {pred.n} paired seeds, predicted log-growth per step without minus with R1 (mean over "
+                f"checkpoints of log |mu|, update map of the real network) {pred}; observed log amplitude ratio of "
+                f"D(real) - D(fake), without over with R1, {obs} (95 % bootstrap intervals); the toy (Dirac GAN) "
+                f"predicts a {toy_sign} spectral radius without R1; {period_text}{spectrum_text}"),
+        predicted_difference=pred._asdict(),
+        observed_difference=obs._asdict(),
+    )
+
+
+def _collapse_pair(runs, toy) -> CheckPair:
+    observed = {n: {"seeds": _per_seed(runs, n)} for n in ("sim-gda", "extragradient")}
+    a, b = (observed[n]["seeds"] for n in ("sim-gda", "extragradient"))
+    for name in observed:
+        rows = observed[name]["seeds"]
+        observed[name]["diverged"] = sum(r["status"] == "diverged" for r in rows)
+    obs = paired_difference(_column(a, "kl"), _column(b, "kl"))
+    missed = lambda rows: np.array([math.nan if r["modes"] is None or r["status"] == "diverged"  # noqa: E731
+                                    else r["n_modes"] - r["modes"] for r in rows], dtype=float)
+    modes = paired_difference(missed(a), missed(b))
+    pred = paired_difference(_column(a, "predicted_log_growth"), _column(b, "predicted_log_growth"))
+    agree = _agreement(pred, obs)
+    diverged = {n: observed[n]["diverged"] for n in observed}
+    return CheckPair(
         name="mode collapse",
-        question="Does the rule the toy layer predicts to diverge (simultaneous GDA) lose more modes than the one it predicts to converge (extragradient)?",
-        runs={n: runs[n]["rule"] for n in ("sim-gda", "extragradient")},
-        predicted={"sim-gda": predicted["simultaneous GDA"], "extragradient": predicted["extragradient"]},
+        question=("Does the real network's update map predict which of simultaneous GDA and extragradient "
+                  "collapses more (larger KL of the mode histogram against uniform)?"),
+        runs={n: runs[n + ":rule"] for n in ("sim-gda", "extragradient")},
+        predicted={"sim-gda": toy["simultaneous GDA"], "extragradient": toy["extragradient"]},
         observed=observed,
         agree=agree,
-        reason=(f"collapse score (modes missed, then KL): simultaneous GDA {score['sim-gda']}, "
-                f"extragradient {score['extragradient']}; predicted worse for simultaneous GDA: "
-                f"{_yes_no(agree)}" + ("" if noise is None else
-                                       f" (KL differences below {noise:.2g}, {KL_SIGMAS:g} sd of "
-                                       "the sampling noise, do not count)")),
-    ))
-    _write_report(out, size, pairs, runs)
-    return pairs
+        reason=(f"over {pred.n} paired seeds, predicted log-growth per step, simultaneous GDA minus extragradient, "
+                f"{pred}; observed KL, simultaneous GDA minus extragradient, {obs} over {obs.n} pairs, and modes "
+                f"missed {modes} (95 % bootstrap intervals); diverged runs (left out of the pairs): "
+                f"{diverged['sim-gda']} simultaneous GDA, {diverged['extragradient']} extragradient; the toy "
+                f"(Dirac GAN) predicts simultaneous GDA to diverge (spectral radius "
+                f"{toy['simultaneous GDA']['spectral_radius']:.4f} vs {toy['extragradient']['spectral_radius']:.4f})"),
+        predicted_difference=pred._asdict(),
+        observed_difference=obs._asdict(),
+    )
+
+
+def _median_text(values) -> str:
+    values = [v for v in values if v is not None and math.isfinite(v)]
+    if not values:
+        return "none"
+    return f"{np.median(values):.3g}" + ("" if len(values) == 1 else f" (seeds {min(values):.3g}-{max(values):.3g})")
 
 
 def _yes_no(agree) -> str:
     return {True: "yes", False: "no", None: "inconclusive"}[agree]
+
+
+def _mean_sd(values, digits=3) -> str:
+    v = np.asarray([x for x in values if x is not None and math.isfinite(x)], dtype=float)
+    if v.size == 0:
+        return "–"
+    return f"{v.mean():.{digits}g}" + ("" if v.size == 1 else f" ± {v.std(ddof=1):.{digits - 1}g}")
+
+
+def _write_report(out: Path, size: str, pairs: list[CheckPair], runs: dict, seed_list: list[int]) -> None:
+    from ..plots import save_figure, use_style
+
+    use_style()
+    import matplotlib.pyplot as plt
+
+    colors = {"alt-gda": "C1", "alt-gda-r1": "C0", "sim-gda": "C3", "extragradient": "C2"}
+    fig, axes = plt.subplots(1, 4, figsize=(19, 4))
+    for name in ("alt-gda", "alt-gda-r1"):
+        for i, run in enumerate(runs[name]):
+            steps, gap = _series(run["out"], "gap")
+            axes[0].plot(steps, gap, color=colors[name], lw=0.8, alpha=0.7, label=name if i == 0 else None)
+    axes[0].set(title="oscillation: D(real) - D(fake), every seed", xlabel="step", ylabel="gap")
+    axes[0].legend()
+    for name in ARMS:
+        for i, run in enumerate(runs[name]):
+            points = [(p["step"], p["log_growth"]) for p in run["predicted"] if "log_growth" in p]
+            if points:
+                s, g = zip(*points)
+                axes[1].plot(s, g, "o-", color=colors[name], lw=0.8, ms=3, alpha=0.8, label=name if i == 0 else None)
+    axes[1].axhline(0, color="0.5", lw=0.8)
+    axes[1].set(title="predicted: log |mu| of the real update map", xlabel="checkpoint step",
+                ylabel="log-growth per step")
+    axes[1].legend(fontsize=7)
+    collapse = pairs[1].observed
+    for ax, key, title in ((axes[2], "modes_over_training", "modes captured"),
+                           (axes[3], "kl_over_training", "KL(mode histogram || uniform)")):
+        for name in ("sim-gda", "extragradient"):
+            for i, row in enumerate(collapse[name]["seeds"]):
+                if row[key]:
+                    s, v = zip(*row[key])
+                    v = [math.nan if x is None else x for x in v]
+                    ax.plot(s, v, "o-", color=colors[name], lw=0.8, ms=3, alpha=0.8, label=name if i == 0 else None)
+        ax.set(title=f"{title}, every seed", xlabel="step")
+        ax.legend()
+    fig.suptitle(f"bridge-check ({size}, {len(seed_list)} seeds): the real network's update map against what the runs do")
+    save_figure(fig, out / "bridge_check.png")
+    plt.close(fig)
+
+    config = TrainConfig.from_json(json.loads((runs["alt-gda"][0]["out"] / "config.json").read_text()))
+    lines = [
+        f"# bridge-check ({size}, {len(seed_list)} seeds: {', '.join(map(str, seed_list))})", "",
+        "Prediction: the update map of the real network — the Jacobian of one step of the run's own rule, "
+        f"step size {config.lr:g} and {config.base} state, {config.base + ' second moment frozen, ' if config.base != 'none' else ''}"
+        "on one fixed batch, top eigenvalues by ARPACK (`gd.bridge.update_spectrum`) — at every evaluation "
+        "checkpoint; log-growth = log |mu| of the top eigenvalue, averaged over the checkpoints where it is "
+        "defined. The toy column is the Dirac GAN at its equilibrium with the same rule "
+        f"(step size {pairs[0].predicted['alt-gda']['lr']}, no preconditioner). Observation: the same rule "
+        "objects training a real convolutional GAN with `gamedyn.bridge` (one folder per run and seed). "
+        "Verdicts: paired over seeds, 95 % percentile-bootstrap intervals of the mean difference; agrees / "
+        "disagrees only when both the predicted and the observed interval exclude zero, else inconclusive.", "",
+        "| comparison | run | rule | toy rho (regime) | predicted log-growth (mean ± sd over seeds) | "
+        "predicted rho, last checkpoint | observed (mean ± sd over seeds) | agree |",
+        "|---|---|---|---|---|---|---|---|"]
+    for pair in pairs:
+        for name, rule in pair.runs.items():
+            toy = pair.predicted[name]
+            rows = pair.observed[name]["seeds"]
+            if pair.name == "oscillation":
+                seen = (f"gap amplitude {_mean_sd([r['gap_amplitude'] for r in rows])}, period "
+                        f"{_median_text([r['gap_period'] for r in rows])} steps")
+            else:
+                ok = [r for r in rows if r["status"] != "diverged"]
+                seen = (f"modes {_mean_sd([r['modes'] for r in ok])} of {rows[0]['n_modes']}, KL "
+                        f"{_mean_sd([r['kl'] for r in ok])}; diverged {len(rows) - len(ok)} of {len(rows)}")
+            lines.append(
+                f"| {pair.name} | {name} | `{rule}` | {toy['spectral_radius']:.4f} ({toy['regime']}) | "
+                f"{_mean_sd([r['predicted_log_growth'] for r in rows])} | "
+                f"{_median_text([r['predicted_rho_last'] for r in rows])} | {seen} | {_yes_no(pair.agree)} |")
+    lines += ["", *[f"* **{p.name}** ({p.verdict}) — {p.question} {p.reason}." for p in pairs], "",
+              "![bridge-check](bridge_check.png)", "", "## Every seed", "",
+              "| run | seed | status | predicted log |mu| at each checkpoint (step: value) | gap amplitude | "
+              "gap period | modes | KL |", "|---|---|---|---|---|---|---|---|"]
+    for pair in pairs:
+        for name in pair.runs:
+            for r in pair.observed[name]["seeds"]:
+                checkpoints = ", ".join(f"{c['step']}: {c['log_growth']:+.3g}" if c.get("log_growth") is not None
+                                        else f"{c['step']}: –" for c in r["checkpoints"])
+                lines.append(f"| {name} | {r['seed']} | {r['status']} | {checkpoints} | "
+                             f"{_fmt_number(r['gap_amplitude'])} | {_fmt_number(r['gap_period'])} | "
+                             f"{_fmt_number(r['modes'])} | {_fmt_number(r['kl'])} |")
+    lines += ["", "A checkpoint marked – has no prediction: Adam's second moment is zero before the first step, "
+              "so the frozen-preconditioner map is not defined there (or ARPACK did not converge; "
+              "`update_spectrum.json` in the run folder says which).", ""]
+    environments = {json.dumps(r["result"].get("environment") or {}, sort_keys=True)
+                    for name in ARMS for r in runs[name]}
+    if environments != {"{}"}:
+        described = "; ".join(", ".join(f"{k} {v}" for k, v in json.loads(e).items()) or "not recorded"
+                              for e in sorted(environments))
+        lines += [f"Runs trained with {described}. A GAN's trajectory amplifies the order of "
+                  "floating-point sums, so another thread count or device gives other, equally "
+                  "valid runs; the verdicts, not the digits, are what should carry over.", ""]
+    atomic_write(out / "report.md", lambda tmp: Path(tmp).write_text("\n".join(lines)))
+    payload = [dataclasses.asdict(p) for p in pairs]
+    atomic_write(out / "report.json", lambda tmp: Path(tmp).write_text(json.dumps(payload, indent=2, default=str)))
+
+
+def _fmt_number(value) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 _ROTATION_CAP = 1e6  # |Im| / |Re| of an eigenvalue with Re = 0 (inf) is reported as this
@@ -460,118 +692,6 @@ def _spread(values: list[float]) -> str:
     return centre if len(values) == 1 else f"{centre} (batches {min(values):.3g} to {max(values):.3g})"
 
 
-def _collapse_agreement(score: dict, observed: dict):
-    """Simultaneous GDA should miss more modes, or at equal modes have a larger KL; a KL
-    difference within the sampling noise is inconclusive. Returns (agree, noise)."""
-    sim, eg = score["sim-gda"], score["extragradient"]
-    if sim[0] != eg[0]:
-        return sim[0] > eg[0], None
-    if math.isinf(sim[1]) or math.isinf(eg[1]):
-        return (None if sim[1] == eg[1] else sim[1] > eg[1]), None
-    k = observed["sim-gda"]["n_modes"]
-    n = min(observed[name].get("n_samples") or 0 for name in ("sim-gda", "extragradient"))
-    if not n:
-        return None, None
-    noise = KL_SIGMAS * math.sqrt(2) * math.sqrt(2 * (k - 1)) / (2 * n)
-    if abs(sim[1] - eg[1]) < noise:
-        return None, noise
-    return sim[1] > eg[1], noise
-
-
-def _captured_mask(evaluation: dict):
-    counts = evaluation.get("counts")
-    return None if counts is None else np.asarray(counts) > 0
-
-
-def _collapse_score(observed: dict):
-    if observed["status"] == "diverged" or observed["modes"] is None:
-        return (math.inf, math.inf)
-    kl = observed["kl"] if observed["kl"] is not None else math.inf
-    return (observed["n_modes"] - observed["modes"], round(float(kl), 4))
-
-
-def _write_report(out: Path, size: str, pairs: list[CheckPair], runs: dict) -> None:
-    from ..plots import save_figure, use_style
-
-    use_style()
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 4, figsize=(18, 4))
-    for name, color in (("alt-gda", "C1"), ("alt-gda-r1", "C0")):
-        steps, gap = _series(out / name, "gap")
-        axes[0].plot(steps, gap, color=color, label=name)
-    axes[0].set(title="oscillation: D(real) - D(fake)", xlabel="step", ylabel="gap")
-    axes[0].legend()
-    for name, color, marker in (("alt-gda", "C1", "o"), ("alt-gda-r1", "C0", "s")):
-        spec = pairs[0].observed[name]["spectrum"]
-        if spec:
-            batches = [b["eigenvalues"] for b in spec.get("batches") or [spec] if b["eigenvalues"]]
-            values = np.concatenate([np.array(b) for b in batches])
-            label = name if len(batches) == 1 else f"{name} ({len(batches)} batches)"
-            axes[1].scatter(values[:, 0], values[:, 1], color=color, marker=marker, alpha=0.6, label=label)
-    axes[1].axvline(0, color="0.5", lw=0.8)
-    axes[1].set(title="trained game: eigenvalues of largest |Im|", xlabel="Re", ylabel="Im")
-    axes[1].legend()
-    for ax, key, title, label in ((axes[2], "modes_over_training", "modes captured during training", "modes"),
-                                  (axes[3], "kl_over_training", "KL(mode histogram || uniform)", "KL")):
-        for name, color in (("sim-gda", "C3"), ("extragradient", "C2")):
-            series = pairs[1].observed[name][key]
-            if series:
-                s, v = zip(*series)
-                v = [math.nan if x is None else x for x in v]  # not finite (e.g. no finite sample)
-                ax.plot(s, v, "o-", color=color, label=name)
-        ax.set(title=title, xlabel="step", ylabel=label)
-        ax.legend()
-    fig.suptitle(f"bridge-check ({size}): prediction from the toy layer vs observation on a real GAN")
-    save_figure(fig, out / "bridge_check.png")
-    plt.close(fig)
-
-    toy = next(iter(pairs[0].predicted.values()))
-    step = ("the same step size" if runs["alt-gda"]["config"].base == "none" else
-            f"the rule without its {runs['alt-gda']['config'].base} preconditioner (whose spectrum is "
-            f"not stationary), at the toy step size {toy['lr']}")
-    lines = [f"# bridge-check ({size})", "",
-             f"Prediction: the toy layer (the Dirac GAN at its equilibrium, same rule and loss, {step}). "
-             "Observation: the same rule object training a real convolutional GAN with "
-             "`gamedyn.bridge` (see each run's folder).", "",
-             "| comparison | run | rule | predicted (toy rho, regime) | observed | agree |",
-             "|---|---|---|---|---|---|"]
-    for pair in pairs:
-        for name, rule in pair.runs.items():
-            p = pair.predicted[name]
-            o = pair.observed[name]
-            if pair.name == "oscillation":
-                osc = o["oscillation"]["gap"]
-                period = "none" if osc["period_steps"] is None else f"{osc['period_steps']:.0f} steps"
-                spec = o["spectrum"]
-                top = max(spec["eigenvalues"], key=lambda v: abs(v[1])) if spec else None
-                several = spec is not None and len(_batch_medians(spec)) > 1
-                spec_text = "" if not spec else (
-                    f"; trained game{' (first batch)' if several else ''}: eigenvalue of largest |Im| "
-                    f"{top[0]:.3g} +- {abs(top[1]):.3g}i (|Im|/|Re| {_rotation(spec):.3g}), median "
-                    f"|Im|/|Re| of the {len(spec['eigenvalues'])} found {_spread(_batch_medians(spec))}")
-                seen = f"{o['status']}; gap amplitude {osc['amplitude']:.4g}, period {period}{spec_text}"
-            else:
-                hop = o["hopping"]
-                hop_text = ("" if not hop else "; no mode hopping" if not hop["hops"]
-                            else f"; {hop['hops']} mode hops, {hop['visited']} modes visited")
-                seen = f"{o['status']}; modes {o['modes']} of {o['n_modes']}, KL {o['kl'] if o['kl'] is None else round(o['kl'], 4)}{hop_text}"
-            lines.append(f"| {pair.name} | {name} | `{rule}` | {p['spectral_radius']:.4f}, {p['regime']} | {seen} | "
-                         f"{_yes_no(pair.agree)} |")
-    lines += ["", *[f"* **{p.name}** ({p.verdict}) — {p.question} {p.reason}." for p in pairs], "",
-              "![bridge-check](bridge_check.png)", ""]
-    environments = {json.dumps(r["result"].get("environment") or {}, sort_keys=True) for r in runs.values()}
-    if environments != {"{}"}:
-        described = "; ".join(", ".join(f"{k} {v}" for k, v in json.loads(e).items()) or "not recorded"
-                              for e in sorted(environments))
-        lines += [f"Runs trained with {described}. A GAN's trajectory amplifies the order of "
-                  "floating-point sums, so another thread count or device gives other, equally "
-                  "valid runs; the verdicts, not the digits, are what should carry over.", ""]
-    atomic_write(out / "report.md", lambda tmp: Path(tmp).write_text("\n".join(lines)))
-    payload = [dataclasses.asdict(p) for p in pairs]
-    atomic_write(out / "report.json", lambda tmp: Path(tmp).write_text(json.dumps(payload, indent=2, default=str)))
-
-
 def _as_double(tree, device):
     """Every floating tensor of a nested state (lists, tuples, dicts) in float64 on ``device``."""
     if isinstance(tree, torch.Tensor):
@@ -586,8 +706,9 @@ def _as_double(tree, device):
 def run_update_spectrum(run, rule: str | None = None, k: int = 6, *, batch: int = 32, seed: int | None = None,
                         tol: float = 1e-6, maxiter: int | None = None, device: str = "cpu",
                         response: bool = False, horizon: int = 200, eps: float = 1e-6,
-                        frozen: bool = True) -> dict:
-    """The update-map spectrum of a trained run at its last checkpoint, and optionally the
+                        frozen: bool = True, checkpoint=None) -> dict:
+    """The update-map spectrum of a trained run at its last checkpoint (or at
+    ``checkpoint``: a path, or the step of a kept ``checkpoints/step_*.pt``), and optionally the
     linear-response check (:func:`gamedyn.bridge.update_spectrum`,
     :func:`gamedyn.bridge.linear_response`).
 
@@ -602,8 +723,12 @@ def run_update_spectrum(run, rule: str | None = None, k: int = 6, *, batch: int 
     from ._update import linear_response, update_spectrum
 
     run = Path(run)
-    config, saved = _read_run(run)
+    config, saved = _read_run(run, checkpoint)
     own = config.rule
+    if config.base != "none" and int(saved["optimizer"]["steps"]) == 0:
+        raise ValueError(f"the checkpoint of {run} at step 0 has no {config.base} second moment yet (it is zero "
+                         "before the first step), so the frozen-preconditioner update map is not defined there; "
+                         "take a later checkpoint")
     if rule is not None:
         config = dataclasses.replace(config, rule=rule)
     dev = resolve_device(device)

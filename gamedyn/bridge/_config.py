@@ -39,6 +39,10 @@ class TrainConfig:
     ``unroll``) with a per-player base (``base``: ``"adam"`` with ``b1``, ``b2``,
     ``"rmsprop"``, or ``"none"`` for plain gradient steps). The game is named as in the toy
     layer: ``loss`` and ``reg`` with weight ``gamma``.
+
+    ``keep_checkpoints=True`` also keeps a copy of the checkpoint at step 0 and at every
+    evaluation step, ``checkpoints/step_0000200.pt`` (the step, seven digits): the points
+    at which ``bridge-check`` predicts from the real network's update map.
     """
 
     out: str = "runs/gan"
@@ -81,6 +85,7 @@ class TrainConfig:
     sample_every: int = 500
     checkpoint_every: int = 500
     eval_every: int = 0
+    keep_checkpoints: bool = False
     eval_samples: int = 26_000
     feature_metrics: str = "every"
     classifier_steps: int | None = None

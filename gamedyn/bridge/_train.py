@@ -10,6 +10,8 @@
   precision / recall / density / coverage in the mode classifier's feature space);
 * ``tb/`` — the same scalars as TensorBoard events;
 * ``samples/step_0000200.png`` (the step, seven digits) — sample grids at fixed latent codes;
+* ``checkpoints/step_0000200.pt`` — with ``keep_checkpoints``, a copy of the checkpoint at
+  step 0, at every evaluation and at the end;
 * ``checkpoint.pt`` — models, optimizer state (rule memory, Adam moments), EMA, counters;
   written atomically every ``checkpoint_every`` steps, so an interrupted run resumes
   (``resume=True``) from its last checkpoint and loses nothing written before it;
@@ -244,12 +246,21 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True,
         _truncate_jsonl(out / "log.jsonl", step)
         _truncate_jsonl(out / "eval.jsonl", step)
 
-    def save_checkpoint():
+    def save_checkpoint(path=checkpoint_path):
         state = {"G": G.state_dict(), "D": D.state_dict(), "optimizer": opt.state_dict(),
                  "ema": None if ema is None else ema.state_dict(), "step": step,
                  "average": average, "best": best, "stale": stale, "history": history,
                  "config": config.to_json()}
-        atomic_write(checkpoint_path, lambda tmp: torch.save(state, tmp))
+        atomic_write(path, lambda tmp: torch.save(state, tmp))
+
+    def keep_checkpoint():
+        if config.keep_checkpoints:
+            kept = out / "checkpoints" / f"step_{step:07d}.pt"
+            kept.parent.mkdir(exist_ok=True)
+            save_checkpoint(kept)
+
+    if step == 0:
+        keep_checkpoint()
 
     logger = _Logger(out, tensorboard)
     clf = classifier
@@ -341,6 +352,7 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True,
                 _save_grid(G(fixed_latent), out / "samples" / f"step_{step:07d}.png")
                 G.train()
         if config.eval_every and step % config.eval_every == 0 and step < config.steps:
+            keep_checkpoint()
             last_eval = evaluate(write=False)
             stopping = False
             if config.early_stop is not None:
@@ -370,6 +382,7 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True,
         save_checkpoint()
     elif status == "completed":
         save_checkpoint()
+        keep_checkpoint()
         last_eval = evaluate(final=True)
         message = f"completed {step} steps"
     elif status == "diverged":

@@ -306,7 +306,10 @@ class UpdateSpectrum(NamedTuple):
 
     @property
     def log_growth(self) -> float:
-        """``log rho``: the predicted per-step growth rate of a small perturbation."""
+        """``log rho``: the predicted per-step growth rate of a small perturbation (NaN when
+        no eigenvalue converged)."""
+        if math.isnan(self.rho):
+            return math.nan
         return math.log(self.rho) if self.rho > 0 else -math.inf
 
     @property

@@ -63,6 +63,7 @@ FIELD_HELP = {
     "sample_every": "sample grid every this many steps (0: never)",
     "checkpoint_every": "checkpoint every this many steps (0: only at the end)",
     "eval_every": "evaluate modes / KL / FD / PR every this many steps (0: only at the end)",
+    "keep_checkpoints": "also keep the checkpoint of step 0, of every evaluation and of the end under checkpoints/",
     "eval_samples": "generated samples per evaluation (26000: the Stacked-MNIST protocol)",
     "feature_metrics": "when to compute FD / PR / density / coverage (k-NN, slow): every, final (only the evaluation that ends the run) or never",
     "classifier_steps": "training steps of the data set's mode classifier (default 500; cached)",

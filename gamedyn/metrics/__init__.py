@@ -7,7 +7,8 @@
 * the Fréchet distance between Gaussians fitted to two feature sets (FID in any feature
   space);
 * oscillation measures of a training history: dominant period and amplitude, and
-  mode-hopping detection.
+  mode-hopping detection;
+* a paired comparison over seeds with a bootstrap interval: :func:`paired_difference`.
 
 Every function takes plain arrays, so the PyTorch bridge applies them to classifier
 features.
@@ -16,6 +17,7 @@ features.
 from ._frechet import frechet_distance, frechet_distance_from_stats
 from ._knn import DensityCoverage, PrecisionRecall, density_coverage, knn_radii, precision_recall
 from ._modes import ModeStats, ideal_high_quality, mode_stats, mode_stats_from_labels
+from ._paired import PairedDifference, paired_difference
 from ._oscillation import ModeHopping, Oscillation, dominant_oscillation, mode_hopping
 
 __all__ = [
@@ -34,4 +36,6 @@ __all__ = [
     "dominant_oscillation",
     "ModeHopping",
     "mode_hopping",
+    "PairedDifference",
+    "paired_difference",
 ]

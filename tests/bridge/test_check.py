@@ -1,5 +1,7 @@
-"""bridge-check: the toy predictions it reports are the closed forms, the report holds both
-comparisons, and the smoke size runs end to end from the command line (slow)."""
+"""bridge-check: the toy predictions it reports are the closed forms, the real-network
+predictions are the runs' own update maps at their kept checkpoints, the verdicts follow
+the paired intervals, the report holds both comparisons over seeds, and the smoke size runs
+end to end from the command line (slow)."""
 
 import json
 import subprocess
@@ -11,10 +13,13 @@ import pytest
 
 import gamedyn as gd
 
-# The same run sizes as test_train.py's TINY: seconds per run, every code path exercised.
+# The same run sizes as test_train.py's TINY: seconds per run, every code path exercised;
+# the update maps' ARPACK budget cut to a few restarts on a fixed batch of 4.
 TINY = dict(n_data=400, width=4, batch=16, steps=12, log_every=2, eval_every=6, eval_samples=200,
             classifier_steps=40, sample_every=6, checkpoint_every=6, spectrum_k=2,
-            spectrum_batches=2)
+            spectrum_batches=2, update_tol=1e-3, update_maxiter=3, update_batch=4)
+SEEDS = 2
+RUNS = ("alt-gda", "alt-gda-r1", "sim-gda", "extragradient")
 
 
 def _alternating_dirac_radius(a, gamma, h):
@@ -31,7 +36,8 @@ def check(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("GAMEDYN_CACHE", str(out / "cache"))
     try:
-        pairs = gd.bridge.bridge_check("smoke", out=out / "report", device="cpu", progress=False, **TINY)
+        pairs = gd.bridge.bridge_check("smoke", out=out / "report", device="cpu", progress=False, seeds=SEEDS,
+                                       **TINY)
     finally:
         mp.undo()
     return out / "report", pairs
@@ -62,13 +68,18 @@ def test_report_has_both_comparisons_with_observations(check):
     out, pairs = check
     assert [p.name for p in pairs] == ["oscillation", "mode collapse"]
     table = [line for line in (out / "report.md").read_text().splitlines() if line.startswith("| ")]
-    runs = [line.split("|")[2].strip() for line in table[1:]]
-    assert runs == ["alt-gda", "alt-gda-r1", "sim-gda", "extragradient"]
+    assert [line.split("|")[2].strip() for line in table[1:5]] == list(RUNS)
+    # the every-seed table: one row per run and seed
+    assert [(line.split("|")[1].strip(), line.split("|")[2].strip()) for line in table[6:]] == [
+        (name, str(seed)) for name in RUNS for seed in range(SEEDS)]
     saved = json.loads((out / "report.json").read_text())
     for name in ("alt-gda", "alt-gda-r1"):
         observed = saved[0]["observed"][name]
-        assert observed["oscillation"]["gap"]["amplitude"] >= 0
-        spectrum = observed["spectrum"]
+        assert [r["seed"] for r in observed["seeds"]] == list(range(SEEDS))
+        for row in observed["seeds"]:
+            result = json.loads((out / name / f"seed={row['seed']}" / "result.json").read_text())
+            assert row["gap_amplitude"] == result["oscillation"]["gap"]["amplitude"] >= 0
+        spectrum = observed["spectrum"]  # the trained game's Jacobian, first seed
         if spectrum is not None:  # ARPACK may return fewer than k within its bounded budget
             assert len(spectrum["batches"]) == TINY["spectrum_batches"]
             for batch in spectrum["batches"]:
@@ -77,28 +88,85 @@ def test_report_has_both_comparisons_with_observations(check):
                 if ratios:  # same numbers, other order
                     assert batch["median_rotation"] == pytest.approx(np.median(ratios), rel=1e-12)
     for name in ("sim-gda", "extragradient"):
-        observed = saved[1]["observed"][name]
-        assert 0 <= observed["modes"] <= observed["n_modes"] == 10 and observed["n_samples"] == 200
-        assert observed["kl"] >= 0
-        # the report's series over training are the run's own evaluations, in order
-        evals = [json.loads(line) for line in (out / name / "eval.jsonl").read_text().splitlines()]
-        assert observed["kl_over_training"] == [[e["step"], e["kl"]] for e in evals]
-        assert observed["modes_over_training"] == [[e["step"], e["modes"]] for e in evals]
+        for row in saved[1]["observed"][name]["seeds"]:
+            assert 0 <= row["modes"] <= row["n_modes"] == 10 and row["kl"] >= 0
+            # the series over training are the run's own evaluations, in order
+            folder = out / name / f"seed={row['seed']}"
+            evals = [json.loads(line) for line in (folder / "eval.jsonl").read_text().splitlines()]
+            assert row["kl_over_training"] == [[e["step"], e["kl"]] for e in evals]
+            assert row["modes_over_training"] == [[e["step"], e["modes"]] for e in evals]
     assert (out / "bridge_check.png").stat().st_size > 0
-    for name in runs:
-        assert json.loads((out / name / "result.json").read_text())["steps"] == TINY["steps"]
+    for name in RUNS:
+        for seed in range(SEEDS):
+            result = json.loads((out / name / f"seed={seed}" / "result.json").read_text())
+            assert result["steps"] == TINY["steps"]
+            config = json.loads((out / name / f"seed={seed}" / "config.json").read_text())
+            assert config["seed"] == seed and config["keep_checkpoints"] is True
     import torch
 
-    # all four runs trained in this process: one environment, named once
+    # all runs trained in this process: one environment, named once
     described = f"Runs trained with device cpu, threads {torch.get_num_threads()}, torch {torch.__version__}."
     assert sum(line.startswith(described) for line in (out / "report.md").read_text().splitlines()) == 1
 
 
+def test_predictions_are_each_runs_update_map_at_its_kept_checkpoints(check):
+    """Steps 0, 6, 12 kept; at step 0 Adam has no second moment (no prediction); at the last
+    one the prediction is gd.bridge.update_spectrum of the run's optimiser at the final
+    checkpoint, rebuilt here from checkpoint.pt (not from the kept copy)."""
+    import torch
+
+    from gamedyn.bridge._check import _as_double, _fixed_batch_losses, _rebuild
+    from gamedyn.bridge._train import build_rule
+
+    out, pairs = check
+    run = out / "sim-gda" / "seed=1"
+    assert sorted(p.name for p in (run / "checkpoints").glob("*.pt")) == [
+        "step_0000000.pt", "step_0000006.pt", "step_0000012.pt"]
+    rows = {r["seed"]: r for r in pairs[1].observed["sim-gda"]["seeds"]}
+    checkpoints = rows[1]["checkpoints"]
+    assert [c["step"] for c in checkpoints] == [0, 6, 12]
+    assert "second moment" in checkpoints[0]["undefined"] and checkpoints[0]["log_growth"] is None
+    config = gd.bridge.TrainConfig.from_json(json.loads((run / "config.json").read_text()))
+    saved = torch.load(run / "checkpoint.pt", weights_only=False)
+    data, G, D = _rebuild(config, torch.device("cpu"), saved)
+    closure = _fixed_batch_losses(config, data, G, D, TINY["update_batch"], config.seed + 3, torch.device("cpu"))
+    opt = gd.bridge.GameOptimizer(build_rule(config), G.parameters(), D.parameters())
+    opt.load_state_dict({"state": _as_double(saved["optimizer"]["state"], torch.device("cpu")),
+                         "steps": saved["optimizer"]["steps"]})
+    spec = gd.bridge.update_spectrum(opt, closure, k=2, tol=TINY["update_tol"], maxiter=TINY["update_maxiter"])
+    if np.isfinite(spec.rho):
+        # the same Krylov iteration on the same operator: equal up to summation order
+        assert checkpoints[2]["rho"] == pytest.approx(spec.rho, rel=1e-9)
+    defined = [c["log_growth"] for c in checkpoints if c["log_growth"] is not None]
+    assert rows[1]["predicted_log_growth"] == pytest.approx(np.mean(defined), rel=1e-12)
+
+
+def test_verdicts_follow_the_paired_intervals(check):
+    """Each pair's differences are recomputed from its per-seed rows; the verdict agrees /
+    disagrees only when both intervals exclude zero."""
+    _, pairs = check
+    for pair, key in ((pairs[0], None), (pairs[1], "kl")):
+        first, second = pair.runs
+        a, b = pair.observed[first]["seeds"], pair.observed[second]["seeds"]
+        pred = gd.metrics.paired_difference([r["predicted_log_growth"] for r in a],
+                                            [r["predicted_log_growth"] for r in b])
+        assert pair.predicted_difference["difference"] == pytest.approx(pred.difference, rel=1e-12, nan_ok=True)
+        if key is None:
+            amp = lambda rows: [np.log(r["gap_amplitude"]) if r["gap_amplitude"] > 0 else np.nan for r in rows]  # noqa: E731
+            obs = gd.metrics.paired_difference(amp(a), amp(b))
+        else:
+            obs = gd.metrics.paired_difference([r[key] for r in a], [r[key] for r in b])
+        assert pair.observed_difference["difference"] == pytest.approx(obs.difference, rel=1e-12, nan_ok=True)
+        expected = None if pred.sign == 0 or obs.sign == 0 else pred.sign == obs.sign
+        assert pair.agree is expected
+
+
 def test_a_repeated_check_reuses_finished_runs(check):
     out, _ = check
-    before = {p: (out / p / "result.json").stat().st_mtime_ns for p in ("alt-gda", "sim-gda")}
-    gd.bridge.bridge_check("smoke", out=out, device="cpu", progress=False, **TINY)
-    assert before == {p: (out / p / "result.json").stat().st_mtime_ns for p in before}
+    files = [out / p / "seed=0" / name for p in ("alt-gda", "sim-gda") for name in ("result.json", "update_spectrum.json")]
+    before = [f.stat().st_mtime_ns for f in files]
+    gd.bridge.bridge_check("smoke", out=out, device="cpu", progress=False, seeds=SEEDS, **TINY)
+    assert before == [f.stat().st_mtime_ns for f in files]
 
 
 def test_unknown_settings_are_named():
@@ -122,21 +190,15 @@ def test_gamedyn_bridge_check_smoke_end_to_end(tmp_path):
     assert (tmp_path / "report" / "report.md").exists()
 
 
-def test_verdicts_need_a_difference_beyond_noise():
-    from gamedyn.bridge._check import AMPLITUDE_RATIO, _collapse_agreement, _compare
+def test_agreement_needs_both_intervals_to_exclude_zero():
+    from gamedyn.bridge._check import _agreement
+    from gamedyn.metrics import PairedDifference
 
-    assert _compare(2.0, 1.0, AMPLITUDE_RATIO) is True
-    assert _compare(1.0, 2.0, AMPLITUDE_RATIO) is False
-    assert _compare(1.1, 1.0, AMPLITUDE_RATIO) is None
-    assert _compare(0.0, 0.0, AMPLITUDE_RATIO) is None  # e.g. two logged points: no amplitude at all
-    assert _compare(0.1, 0.0, AMPLITUDE_RATIO) is True
-    observed = {n: {"n_modes": 10, "n_samples": 1000} for n in ("sim-gda", "extragradient")}
-    # K = 10, N = 1000: sd of one KL estimate sqrt(18) / 2000 = 2.1e-3; 3 sd of a difference 9.0e-3
-    agree, noise = _collapse_agreement({"sim-gda": (0, 0.1008), "extragradient": (0, 0.0938)}, observed)
-    assert agree is None and noise == pytest.approx(3 * np.sqrt(2) * np.sqrt(18) / 2000)
-    assert _collapse_agreement({"sim-gda": (0, 0.2), "extragradient": (0, 0.1)}, observed)[0] is True
-    assert _collapse_agreement({"sim-gda": (3, 0.1), "extragradient": (0, 0.5)}, observed)[0] is True
-    assert _collapse_agreement({"sim-gda": (0, 0.1), "extragradient": (2, 0.1)}, observed)[0] is False
+    up, down, zero = (PairedDifference(m, lo, hi, 5, 0.95) for m, lo, hi in
+                      ((0.3, 0.1, 0.5), (-0.3, -0.5, -0.1), (0.1, -0.1, 0.3)))
+    assert _agreement(up, up) is True and _agreement(down, down) is True
+    assert _agreement(up, down) is False and _agreement(down, up) is False
+    assert _agreement(zero, up) is None and _agreement(up, zero) is None
 
 
 def test_cli_sizes_are_the_library_sizes():
@@ -164,7 +226,7 @@ def test_run_spectrum_takes_independent_batches_and_keeps_each_in_its_cache(chec
     import gamedyn.bridge._spectrum as spectrum_module
 
     out, _ = check
-    run = out / "alt-gda"
+    run = out / "alt-gda" / "seed=0"
     settings = dict(which="LM", maxiter=1000)  # the stiffest directions: ARPACK converges at once
     one = gd.bridge.run_spectrum(run, 2, **settings)
     cache = tmp_path / "spectrum.json"
@@ -224,9 +286,12 @@ def test_cli_passes_only_the_settings_it_was_given(monkeypatch, capsys):
     monkeypatch.setattr(check_module, "bridge_check", lambda size, **kw: seen.append((size, kw)) or [])
     assert main(["bridge-check", "--size", "medium", "--spectrum-batches", "4", "--out", "somewhere"]) == 0
     assert main(["bridge-check", "--steps", "7"]) == 0
-    (size, given), (_, plain) = seen
+    assert main(["bridge-check", "--seeds", "3", "--seed", "10", "--threads", "1"]) == 0
+    (size, given), (_, plain), (_, seeded) = seen
     assert size == "medium" and given["spectrum_batches"] == 4 and "steps" not in given
     assert plain["steps"] == 7 and "spectrum_batches" not in plain
+    assert given["seeds"] is None and given["backend"] == "local"  # the size's default seeds
+    assert (seeded["seeds"], seeded["seed"], seeded["threads"]) == (3, 10, 1)
     assert "somewhere" in capsys.readouterr().out
 
 
@@ -235,7 +300,7 @@ def test_gamedyn_run_spectrum_end_to_end(check, tmp_path):
 
     out, _ = check
     run = tmp_path / "run"
-    shutil.copytree(out / "alt-gda", run)
+    shutil.copytree(out / "alt-gda" / "seed=0", run)
     (run / "spectrum.json").unlink(missing_ok=True)
     script = Path(sys.executable).with_name("gamedyn")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "gamedyn"]
@@ -292,7 +357,7 @@ def test_run_path_angle_is_the_cosine_of_the_field_and_the_path(check):
     from gamedyn.bridge._models import freeze_spectral_norm, make_models
 
     out, _ = check
-    run = out / "alt-gda"
+    run = out / "alt-gda" / "seed=0"
     angle = gd.bridge.run_path_angle(run, alphas=[0.5, 1.0])
     config = json.loads((run / "config.json").read_text())
     saved = torch.load(run / "checkpoint.pt", weights_only=False)
