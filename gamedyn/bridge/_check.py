@@ -756,5 +756,6 @@ def run_update_spectrum(run, rule: str | None = None, k: int = 6, *, batch: int 
             "observed_log_growth": r.observed_log_growth.tolist(),
             "tangent_log_growth": r.tangent_log_growth.tolist(),
             "norm_log_growth": r.norm_log_growth.tolist(),
+            "map_drift": r.map_drift.tolist(),
         }
     return out

@@ -424,7 +424,10 @@ class LinearResponse(NamedTuple):
     ``observed_period`` / ``tangent_period``: ``2 pi h / |phase_h - phase_0|`` of the plane
     coordinates (None without a complex pair). ``frozen``: whether the real trajectories
     froze Adam's second moment. ``steps``: horizon reached (shorter than asked if a
-    trajectory stopped being finite, said in ``message``).
+    trajectory stopped being finite, said in ``message``). ``map_drift[h-1]``: ``|J_{h-1} d
+    - J_0 d| / |J_0 d|``, how differently the update Jacobian at the base trajectory's step
+    ``h - 1`` acts on the perturbation's direction ``d`` than at the start (0 at ``h = 1``):
+    the frozen-point model's error source, measured.
     """
 
     eigenvalue: complex
@@ -441,6 +444,7 @@ class LinearResponse(NamedTuple):
     n: int
     steps: int
     message: str
+    map_drift: np.ndarray | None = None
 
     @property
     def e_folding(self) -> int:
@@ -457,7 +461,8 @@ class LinearResponse(NamedTuple):
                 "observed_log_growth": float(self.observed_log_growth[i]),
                 "tangent_log_growth": float(self.tangent_log_growth[i]),
                 "predicted_period": self.predicted_period, "observed_period": pick(self.observed_period),
-                "tangent_period": pick(self.tangent_period)}
+                "tangent_period": pick(self.tangent_period),
+                "map_drift": pick(self.map_drift), "norm_log_growth": float(self.norm_log_growth[i])}
 
 
 def linear_response(optimizer, losses, *, k=6, eps=1e-6, horizon=200, frozen=True, seed=0, tol=1e-8,
@@ -518,10 +523,16 @@ def linear_response(optimizer, losses, *, k=6, eps=1e-6, horizon=200, frozen=Tru
     coords = lambda u: np.linalg.lstsq(plane, u, rcond=None)[0]  # noqa: E731
     c0, w0 = coords(eps * d), coords(d)
     diffs, tangents, norms = [c0], [w0], [eps]
+    # The map's drift: how much the update Jacobian at s_t acts differently on d than at s_0.
+    start_image = operator.matvec(d)
+    drift = []
     message = f"ran {horizon} steps"
     try:
         for t in range(int(horizon)):
-            w = _state_operator(rule, base, losses, x_params, y_params).matvec(w)
+            jacobian = _state_operator(rule, base, losses, x_params, y_params)
+            if t > 0:
+                drift.append(float(np.linalg.norm(jacobian.matvec(d) - start_image) / np.linalg.norm(start_image)))
+            w = jacobian.matvec(w)
             base, pert = step(base), step(pert)
             delta = _flat_state(rule, pert) - _flat_state(rule, base)
             if not (np.all(np.isfinite(delta)) and np.all(np.isfinite(w))):
@@ -553,5 +564,5 @@ def linear_response(optimizer, losses, *, k=6, eps=1e-6, horizon=200, frozen=Tru
         observed_log_growth=growth(diffs), tangent_log_growth=growth(tangents),
         norm_log_growth=np.log(np.array(norms[1:]) / eps) / h, observed_period=period(diffs),
         tangent_period=period(tangents), frozen=bool(frozen), eps=float(eps), n=operator.shape[0], steps=steps,
-        message=message,
+        message=message, map_drift=np.array([0.0, *drift])[:steps],
     )

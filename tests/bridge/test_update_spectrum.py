@@ -284,6 +284,8 @@ def test_on_a_linear_game_the_response_is_the_prediction_at_every_horizon(rule):
     if r.predicted_period is not None:
         np.testing.assert_allclose(r.observed_period, r.predicted_period, rtol=1e-8)
     assert math.isclose(abs(r.eigenvalue), gd.bridge.update_spectrum(opt, losses, k=3).rho, rel_tol=1e-10)
+    # a constant Jacobian does not drift (float64 products of O(1) entries: 1e-12)
+    assert r.map_drift.shape == (30,) and np.all(r.map_drift < 1e-12)
 
 
 @pytest.mark.parametrize("frozen", [True, False])
@@ -302,6 +304,8 @@ def test_on_a_network_the_tangent_starts_at_the_prediction_and_the_difference_fo
         assert abs(r.observed_log_growth[0] - r.tangent_log_growth[0]) < 1e-5
         assert np.all(np.abs(r.observed_log_growth - r.tangent_log_growth) < 1e-5)
     assert r.n == 2 * sum(p.numel() for p in gan.gx + gan.gy)  # z and Adam's first moment
+    # the map drifts along a nonlinear game's trajectory (0 at the start, by definition)
+    assert r.map_drift[0] == 0 and np.all(np.isfinite(r.map_drift)) and r.map_drift[1] > 1e-9
     for p, q in zip(gan.gx + gan.gy, before):  # the models are left as they were
         torch.testing.assert_close(p.detach(), q, rtol=0, atol=0)
 
