@@ -83,6 +83,7 @@ class CheckPair:
     reason: str
     predicted_difference: dict | None = None
     observed_difference: dict | None = None
+    toy_agree: bool | None = None
 
     @property
     def verdict(self) -> str:
@@ -478,7 +479,8 @@ def _oscillation_pair(out, runs, toy, spectrum_k, spectrum_batches, device, reus
                          f"{min(len(m) for m in medians.values())} batches): median |Im| / |Re| "
                          f"{_spread(medians['alt-gda'])} without R1 vs {_spread(medians['alt-gda-r1'])} with R1; "
                          f"more rotation without R1 on every batch: {_yes_no(more)}")
-    toy_sign = "larger" if toy["alternating GDA"]["spectral_radius"] > toy["alternating GDA + R1"]["spectral_radius"] else "smaller"
+    toy_sign = 1 if toy["alternating GDA"]["spectral_radius"] > toy["alternating GDA + R1"]["spectral_radius"] else -1
+    toy_agree = None if obs.sign == 0 else obs.sign == toy_sign
     return CheckPair(
         name="oscillation",
         question="Does the real network's update map predict which of alternating GDA with and without R1 oscillates more?",
@@ -489,9 +491,11 @@ def _oscillation_pair(out, runs, toy, spectrum_k, spectrum_batches, device, reus
         reason=(f"over {pred.n} paired seeds, predicted log-growth per step without minus with R1 (mean over "
                 f"checkpoints of log |mu|, update map of the real network) {pred}; observed log amplitude ratio of "
                 f"D(real) - D(fake), without over with R1, {obs} (95 % bootstrap intervals); the toy (Dirac GAN) "
-                f"predicts a {toy_sign} spectral radius without R1; {period_text}{spectrum_text}"),
+                f"predicts a {'larger' if toy_sign > 0 else 'smaller'} spectral radius without R1, and the observed "
+                f"difference goes its way: {_yes_no(toy_agree)}; {period_text}{spectrum_text}"),
         predicted_difference=pred._asdict(),
         observed_difference=obs._asdict(),
+        toy_agree=toy_agree,
     )
 
 
@@ -508,6 +512,8 @@ def _collapse_pair(runs, toy) -> CheckPair:
     pred = paired_difference(_column(a, "predicted_log_growth"), _column(b, "predicted_log_growth"))
     agree = _agreement(pred, obs)
     diverged = {n: observed[n]["diverged"] for n in observed}
+    toy_sign = 1 if toy["simultaneous GDA"]["spectral_radius"] > toy["extragradient"]["spectral_radius"] else -1
+    toy_agree = None if obs.sign == 0 else obs.sign == toy_sign
     return CheckPair(
         name="mode collapse",
         question=("Does the real network's update map predict which of simultaneous GDA and extragradient "
@@ -520,10 +526,13 @@ def _collapse_pair(runs, toy) -> CheckPair:
                 f"{pred}; observed KL, simultaneous GDA minus extragradient, {obs} over {obs.n} pairs, and modes "
                 f"missed {modes} (95 % bootstrap intervals); diverged runs (left out of the pairs): "
                 f"{diverged['sim-gda']} simultaneous GDA, {diverged['extragradient']} extragradient; the toy "
-                f"(Dirac GAN) predicts simultaneous GDA to diverge (spectral radius "
-                f"{toy['simultaneous GDA']['spectral_radius']:.4f} vs {toy['extragradient']['spectral_radius']:.4f})"),
+                f"(Dirac GAN) predicts the {'larger' if toy_sign > 0 else 'smaller'} spectral radius for "
+                f"simultaneous GDA ({toy['simultaneous GDA']['spectral_radius']:.4f} vs "
+                f"{toy['extragradient']['spectral_radius']:.4f}), and the observed KL difference goes its way: "
+                f"{_yes_no(toy_agree)}"),
         predicted_difference=pred._asdict(),
         observed_difference=obs._asdict(),
+        toy_agree=toy_agree,
     )
 
 
@@ -597,8 +606,8 @@ def _write_report(out: Path, size: str, pairs: list[CheckPair], runs: dict, seed
         "Verdicts: paired over seeds, 95 % percentile-bootstrap intervals of the mean difference; agrees / "
         "disagrees only when both the predicted and the observed interval exclude zero, else inconclusive.", "",
         "| comparison | run | rule | toy rho (regime) | predicted log-growth (mean ± sd over seeds) | "
-        "predicted rho, last checkpoint | observed (mean ± sd over seeds) | agree |",
-        "|---|---|---|---|---|---|---|---|"]
+        "predicted rho, last checkpoint | observed (mean ± sd over seeds) | agree | toy agrees |",
+        "|---|---|---|---|---|---|---|---|---|"]
     for pair in pairs:
         for name, rule in pair.runs.items():
             toy = pair.predicted[name]
@@ -613,7 +622,8 @@ def _write_report(out: Path, size: str, pairs: list[CheckPair], runs: dict, seed
             lines.append(
                 f"| {pair.name} | {name} | `{rule}` | {toy['spectral_radius']:.4f} ({toy['regime']}) | "
                 f"{_mean_sd([r['predicted_log_growth'] for r in rows])} | "
-                f"{_median_text([r['predicted_rho_last'] for r in rows])} | {seen} | {_yes_no(pair.agree)} |")
+                f"{_median_text([r['predicted_rho_last'] for r in rows])} | {seen} | {_yes_no(pair.agree)} | "
+                f"{_yes_no(pair.toy_agree)} |")
     lines += ["", *[f"* **{p.name}** ({p.verdict}) — {p.question} {p.reason}." for p in pairs], "",
               "![bridge-check](bridge_check.png)", "", "## Every seed", "",
               "| run | seed | status | predicted log |mu| at each checkpoint (step: value) | gap amplitude | "

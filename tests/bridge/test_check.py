@@ -159,6 +159,9 @@ def test_verdicts_follow_the_paired_intervals(check):
         assert pair.observed_difference["difference"] == pytest.approx(obs.difference, rel=1e-12, nan_ok=True)
         expected = None if pred.sign == 0 or obs.sign == 0 else pred.sign == obs.sign
         assert pair.agree is expected
+        # the toy predicts the first run of each pair to be the less stable one (rho larger)
+        assert pair.predicted[first]["spectral_radius"] > pair.predicted[second]["spectral_radius"]
+        assert pair.toy_agree is (None if obs.sign == 0 else obs.sign == 1)
 
 
 def test_a_repeated_check_reuses_finished_runs(check):
