@@ -739,8 +739,13 @@ def run_update_spectrum(run, rule: str | None = None, k: int = 6, *, batch: int 
         raise ValueError(f"the checkpoint of {run} at step 0 has no {config.base} second moment yet (it is zero "
                          "before the first step), so the frozen-preconditioner update map is not defined there; "
                          "take a later checkpoint")
-    if rule is not None:
-        config = dataclasses.replace(config, rule=rule)
+    if rule is not None and rule != own:
+        # Another rule at the same point: its own settings at their defaults (the run's
+        # alternating / k / beta / ... belong to the run's rule).
+        from ._config import RULE_FIELDS
+
+        defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig) if f.name in RULE_FIELDS}
+        config = dataclasses.replace(config, rule=rule, **defaults)
     dev = resolve_device(device)
     data, G, D = _rebuild(config, dev, saved)
     batch_seed = config.seed + 3 if seed is None else int(seed)

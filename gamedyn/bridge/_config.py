@@ -30,6 +30,19 @@ FEATURE_METRICS = ("every", "final", "never")
 FEATURE_EARLY_STOP = tuple(m for m in EARLY_STOP if m not in ("kl", "modes"))
 
 
+#: TrainConfig's rule settings and the rule-constructor option each sets (``unroll`` is the
+#: unrolled rule's ``k``).
+RULE_FIELDS = {"alternating": "alternating", "first": "first", "k": "k", "beta": "beta",
+               "consensus_gamma": "gamma", "lam": "lam", "lr_extra": "lr_extra", "unroll": "k"}
+
+
+def _rule_fields_of(accepted, rule) -> list[str]:
+    """The TrainConfig fields that a rule with constructor options ``accepted`` takes."""
+    if rule == "unrolled":
+        return ["unroll", *(f for f, o in RULE_FIELDS.items() if o in accepted and o != "k")]
+    return [f for f, o in RULE_FIELDS.items() if o in accepted and f != "unroll"] or ["none"]
+
+
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
     """Everything a training run depends on (its JSON is ``config.json``).
@@ -124,6 +137,31 @@ class TrainConfig:
                 check_positive(name, getattr(self, name))
         if self.ema is not None and not self.ema < 1:
             raise ValueError(f"ema={self.ema!r} is not accepted; expected a decay in (0, 1)")
+        self._check_rule_fields()
+
+    def _check_rule_fields(self):
+        """A rule setting changed from its default for a rule that does not take it would be
+        ignored and still written to config.json: refuse it, naming both."""
+        import inspect
+
+        from ..optim import RULES
+
+        accepted = set(inspect.signature(RULES[self.rule]).parameters)
+        defaults = {f.name: f.default for f in dataclasses.fields(self)}
+        for field, option in RULE_FIELDS.items():
+            if getattr(self, field) == defaults[field]:
+                continue
+            if self.rule == "unrolled" and field == "k":
+                ok, why = False, "its look-ahead steps are set by unroll"
+            elif field == "unroll":
+                ok, why = self.rule == "unrolled", "unroll is the unrolled rule's look-ahead"
+            else:
+                ok, why = option in accepted, f"it takes {', '.join(sorted(_rule_fields_of(accepted, self.rule)))}"
+            if not ok:
+                raise ValueError(f"{field}={getattr(self, field)!r} is not accepted with rule={self.rule!r}; {why}")
+        if self.first != defaults["first"] and not self.alternating:
+            raise ValueError(f"first={self.first!r} is not accepted without alternating=True (who moves "
+                             "first matters only when the players take turns)")
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)

@@ -26,6 +26,7 @@ depend only on ``(seed, t)``, so a resumed run continues the same sequence.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 import math
 import os
@@ -37,8 +38,8 @@ import numpy as np
 import torch
 
 from .._progress import Progress
-from ..optim import adam, rmsprop, rule_named
-from ._config import EARLY_STOP, TrainConfig
+from ..optim import RULES, adam, rmsprop, rule_named
+from ._config import EARLY_STOP, RULE_FIELDS, TrainConfig
 from ._losses import EMA, gan_losses
 from ._models import freeze_spectral_norm, make_models, power_iteration
 from ._optimizer import GameOptimizer, clip_projection
@@ -75,10 +76,11 @@ def build_rule(config: TrainConfig):
     """The :mod:`gamedyn.optim` rule a configuration names."""
     lr = config.lr if config.lr_y is None else (config.lr, config.lr_y)
     base = {"adam": adam(b1=config.b1, b2=config.b2), "rmsprop": rmsprop(), "none": None}[config.base]
-    k = config.unroll if config.rule == "unrolled" else config.k
-    return rule_named(config.rule, lr, base=base, alternating=config.alternating, first=config.first,
-                      k=k, beta=config.beta, gamma=config.consensus_gamma, lam=config.lam,
-                      lr_extra=config.lr_extra)
+    # TrainConfig refuses a changed setting the rule does not take, so only defaults are left out here.
+    accepted = set(inspect.signature(RULES[config.rule]).parameters) - {"lr", "base"}
+    options = {option: getattr(config, field) for field, option in RULE_FIELDS.items()
+               if option in accepted and (field == "unroll") == (config.rule == "unrolled" and option == "k")}
+    return rule_named(config.rule, lr, base=base, **options)
 
 
 def resolve_device(name: str) -> torch.device:

@@ -1,14 +1,21 @@
-"""Games and rules from command-line flags (shared by every subcommand)."""
+"""Games and rules from command-line flags (shared by every subcommand).
+
+A game or rule flag that the chosen game or rule does not take is an error naming the flag
+and what the game or rule takes (:func:`check_flags`), before any work: such a flag would
+otherwise be silently ignored.
+"""
 
 from __future__ import annotations
 
 import argparse
+import inspect
 
 import numpy as np
 
 from .. import games, optim
 
 __all__ = [
+    "check_flags",
     "GAME_NAMES",
     "GAME_PARAMS",
     "RULE_PARAMS",
@@ -58,22 +65,22 @@ def add_game_arguments(parser: argparse.ArgumentParser) -> None:
         "dirac: the Dirac GAN (default)",
     )
     group.add_argument(
-        "--matrix", default="1", metavar="A",
+        "--matrix", default=None, metavar="A",
         help="coupling matrix A of bilinear/quadratic games, rows separated by ';' "
         "(default '1')",
     )
     group.add_argument("--B", default=None, metavar="B", help="quadratic game: x-block B")
     group.add_argument("--C", default=None, metavar="C", help="quadratic game: y-block C")
     group.add_argument(
-        "--loss", choices=games.LOSSES, default="nonsaturating", help="Dirac GAN loss"
+        "--loss", choices=games.LOSSES, default=None, help="Dirac GAN loss (default nonsaturating)"
     )
     group.add_argument(
         "--reg", choices=[r for r in games.REGULARIZERS if r is not None], default=None,
         help="Dirac GAN regulariser (default none)",
     )
     group.add_argument(
-        "--gamma", type=float, default=0.0,
-        help="Dirac GAN regularisation weight (noise std for instance noise)",
+        "--gamma", type=float, default=None,
+        help="Dirac GAN regularisation weight (noise std for instance noise; default 0)",
     )
     group.add_argument("--clip", type=float, default=None, help="Dirac GAN: WGAN clipping |psi|<=c")
 
@@ -86,17 +93,18 @@ def add_rule_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--alternating", action="store_true", help="gda/momentum: alternating updates"
     )
-    group.add_argument("--first", choices=("x", "y"), default="y", help="who moves first")
+    group.add_argument("--first", choices=("x", "y"), default=None,
+                       help="gda/momentum with --alternating: who moves first (default y)")
     group.add_argument(
         "--k", type=int, default=None,
         help="gda: steps of the first player per step of the other; unrolled: look-ahead "
         "steps (default 1 and 5)",
     )
-    group.add_argument("--beta", type=float, default=0.0, help="momentum: heavy-ball beta")
+    group.add_argument("--beta", type=float, default=None, help="momentum: heavy-ball beta (default 0)")
     group.add_argument(
-        "--consensus-gamma", type=float, default=0.1, help="consensus: weight gamma of J^T F"
+        "--consensus-gamma", type=float, default=None, help="consensus: weight gamma of J^T F (default 0.1)"
     )
-    group.add_argument("--lam", type=float, default=0.1, help="sga: adjustment weight lambda")
+    group.add_argument("--lam", type=float, default=None, help="sga: adjustment weight lambda (default 0.1)")
     group.add_argument("--lr-extra", type=float, default=None, help="extragradient: extrapolation step")
     group.add_argument(
         "--base", choices=("adam", "rmsprop"), default=None,
@@ -104,8 +112,71 @@ def add_rule_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+#: Game flags: (flag, the games that take it, the value when not given).
+GAME_FLAGS = {
+    "matrix": ("--matrix", ("bilinear", "quadratic"), "1"),
+    "B": ("--B", ("quadratic",), None),
+    "C": ("--C", ("quadratic",), None),
+    "loss": ("--loss", ("dirac",), "nonsaturating"),
+    "reg": ("--reg", ("dirac",), None),
+    "gamma": ("--gamma", ("dirac",), 0.0),
+    "clip": ("--clip", ("dirac",), None),
+}
+#: Rule flags: (flag, the rule constructor's option it sets).
+RULE_FLAGS = {
+    "alternating": ("--alternating", "alternating"),
+    "first": ("--first", "first"),
+    "k": ("--k", "k"),
+    "beta": ("--beta", "beta"),
+    "consensus_gamma": ("--consensus-gamma", "gamma"),
+    "lam": ("--lam", "lam"),
+    "lr_extra": ("--lr-extra", "lr_extra"),
+}
+#: Values of the options a rule needs when their flag is not given.
+RULE_DEFAULTS = {"momentum": {"beta": 0.0}, "consensus": {"gamma": 0.1}, "sga": {"lam": 0.1}, "unrolled": {"k": 5}}
+
+
+def _given(value) -> bool:
+    return value is not None and value is not False
+
+
+def _rule_options(name: str) -> set:
+    return set(inspect.signature(optim.RULES[name]).parameters) - {"lr"}
+
+
+def check_flags(args) -> None:
+    """Refuse, naming it, every game or rule flag the chosen game or rule does not take,
+    then fill in the defaults of the flags not given (so that reading ``args`` afterwards
+    sees the values used). Idempotent."""
+    if getattr(args, "_flags_checked", False):
+        return
+    if hasattr(args, "game"):
+        for dest, (flag, takers, _) in GAME_FLAGS.items():
+            if _given(getattr(args, dest, None)) and args.game not in takers:
+                takes = [f for f, t, _ in GAME_FLAGS.values() if args.game in t]
+                raise SystemExit(f"gamedyn: error: {flag} is not accepted with --game {args.game}; it takes "
+                                 f"{', '.join(takes) or 'no game flags'} ({flag} is for "
+                                 f"--game {' / '.join(takers)})")
+        for dest, (_, takers, default) in GAME_FLAGS.items():
+            if getattr(args, dest, None) is None and args.game in takers:
+                setattr(args, dest, default)
+    if hasattr(args, "rule"):
+        accepted = _rule_options(args.rule)
+        for dest, (flag, option) in RULE_FLAGS.items():
+            if _given(getattr(args, dest, None)) and option not in accepted:
+                takes = [f for f, o in RULE_FLAGS.values() if o in accepted]
+                takes += ["--base"] if "base" in accepted else []
+                raise SystemExit(f"gamedyn: error: {flag} is not accepted with --rule {args.rule}; it takes "
+                                 f"{', '.join(takes) or 'no rule flags besides --lr and --lr-y'}")
+        if getattr(args, "first", None) is not None and not args.alternating:
+            raise SystemExit("gamedyn: error: --first is not accepted without --alternating (who moves first "
+                             "matters only when the players take turns)")
+    args._flags_checked = True
+
+
 def game_from_args(args, **overrides) -> games.Game:
     """The game the flags describe; ``overrides`` replace individual parameters."""
+    check_flags(args)
     params = {}
     if args.game in ("bilinear", "quadratic"):
         params["A"] = parse_matrix(args.matrix, "--matrix")
@@ -122,15 +193,17 @@ def game_from_args(args, **overrides) -> games.Game:
 
 
 def rule_from_args(args, **overrides) -> optim.Rule:
-    """The update rule the flags describe; ``overrides`` replace individual parameters."""
+    """The update rule the flags describe; ``overrides`` replace individual parameters (the
+    swept ones, already checked against :data:`RULE_PARAMS`)."""
+    check_flags(args)
     lr = args.lr if args.lr_y is None else (args.lr, args.lr_y)
     base = {None: None, "adam": optim.adam(), "rmsprop": optim.rmsprop()}[args.base]
     name = args.rule
-    if base is not None and name in ("proximal", "cgd"):
+    if base is not None and "base" not in _rule_options(name):
         raise SystemExit(f"gamedyn: error: --base is not accepted with --rule {name}")
-    k = args.k if args.k is not None else (5 if name == "unrolled" else 1)
-    options = dict(alternating=args.alternating, first=args.first, k=k, beta=args.beta,
-                   gamma=args.consensus_gamma, lam=args.lam, lr_extra=args.lr_extra)
+    options = dict(RULE_DEFAULTS.get(name, {}))
+    options.update({option: getattr(args, dest) for dest, (_, option) in RULE_FLAGS.items()
+                    if _given(getattr(args, dest, None))})
     options.update(overrides)
     return optim.rule_named(name, options.pop("lr", lr), base=options.pop("base", base), **options)
 
@@ -213,7 +286,7 @@ def rule_with(args, values: dict) -> optim.Rule:
     if any(k in values for k in ("lr", "lr_x", "lr_y", "ratio")):
         overrides["lr"] = (lr_x, lr_y)
     if "beta" in values or "beta_x" in values or "beta_y" in values:
-        both = values.get("beta", args.beta)
+        both = values.get("beta", args.beta if args.beta is not None else RULE_DEFAULTS["momentum"]["beta"])
         overrides["beta"] = (values.get("beta_x", both), values.get("beta_y", both))
     for key in ("k", "lr_extra", "lam", "lr_unroll"):
         if key in values:

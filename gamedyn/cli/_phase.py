@@ -18,6 +18,7 @@ from ._build import (
     RULE_PARAMS,
     add_game_arguments,
     add_rule_arguments,
+    check_flags,
     game_with,
     rule_with,
 )
@@ -208,6 +209,7 @@ def run(args) -> int:
     from .. import phase as phase_layer
     from .. import plots
 
+    check_flags(args)
     axes, owners = _axes_from_args(args)
     if args.out is not None and len(axes) > 2:
         _fail(f"--out draws one or two axes; got {len(axes)} (write --data only, or sweep fewer)")

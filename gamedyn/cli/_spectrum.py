@@ -8,7 +8,8 @@ import json
 import numpy as np
 
 from .. import analysis
-from ._build import add_game_arguments, add_rule_arguments, game_from_args, parse_vector, rule_from_args
+from ._build import (add_game_arguments, add_rule_arguments, check_flags, game_from_args, parse_vector,
+                     rule_from_args)
 
 HELP = "eigenvalues, spectral radius, stiffness and simulated regime of a game and rule"
 
@@ -42,6 +43,7 @@ def _fmt(values):
 
 
 def run(args) -> int:
+    check_flags(args)
     game = game_from_args(args)
     rule = rule_from_args(args)
     z_star = np.asarray(game.equilibrium)

@@ -646,21 +646,29 @@ RULES = {
 
 
 def rule_named(name: str, lr, *, base=None, **options) -> Rule:
-    """The rule ``RULES[name]`` at step size ``lr``, given whichever of ``options`` its
-    constructor takes (the others are ignored), so that one set of settings (command-line
-    flags, a training configuration) can name any rule. ``base`` is refused by rules that
-    take none (``proximal``).
+    """The rule ``RULES[name]`` at step size ``lr`` with ``options``. An option the rule's
+    constructor does not take is an error naming it and the options the rule takes (it
+    would otherwise be silently dropped); so is ``base`` for rules that take none
+    (``proximal``, ``cgd``).
 
-    >>> rule_named("momentum", 0.1, beta=-0.5, lam=1.0, alternating=True)
+    >>> rule_named("momentum", 0.1, beta=-0.5, alternating=True)
     Momentum(lr=0.1, beta=-0.5, alternating=True, first='y', base=None)
+    >>> rule_named("gda", 0.1, beta=0.9)
+    Traceback (most recent call last):
+    ...
+    ValueError: beta is not accepted by rule='gda'; it takes alternating, first, k, base
     """
     if name not in RULES:
         raise ValueError(f"rule={name!r} is not accepted; expected one of {', '.join(RULES)}")
     make = RULES[name]
-    accepted = inspect.signature(make).parameters
+    accepted = [p for p in inspect.signature(make).parameters if p != "lr"]
     if base is not None and "base" not in accepted:
         raise ValueError(f"base is not accepted with rule={name!r}; it takes no base transformation")
-    kwargs = {key: value for key, value in options.items() if key in accepted}
+    unknown = [key for key in options if key not in accepted]
+    if unknown:
+        raise ValueError(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not accepted by "
+                         f"rule={name!r}; it takes {', '.join(accepted) or 'no options'}")
+    kwargs = dict(options)
     if "base" in accepted:
         kwargs["base"] = base
     return make(lr, **kwargs)

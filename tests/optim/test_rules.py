@@ -319,20 +319,40 @@ def test_bad_hyperparameters_are_named_in_the_error(make, message):
         make()
 
 
-def test_rule_named_takes_what_each_rule_accepts():
+def test_rule_named_takes_what_each_rule_accepts_and_refuses_the_rest():
     # reprs: rule fields may hold JAX arrays, whose == is elementwise
-    settings = dict(alternating=True, first="x", k=3, beta=-0.4, gamma=0.7, lam=0.2, lr_extra=0.05)
-    assert repr(gd.optim.rule_named("gda", 0.1, **settings)) == repr(gd.optim.gda(0.1, alternating=True, first="x", k=3))
-    assert repr(gd.optim.rule_named("unrolled", 0.1, **settings)) == repr(gd.optim.unrolled(0.1, 3))
-    assert repr(gd.optim.rule_named("consensus", 0.1, **settings)) == repr(gd.optim.consensus(0.1, 0.7))
-    assert repr(gd.optim.rule_named("extragradient", 0.1, **settings)) == repr(gd.optim.extragradient(0.1, 0.05))
+    assert repr(gd.optim.rule_named("gda", 0.1, alternating=True, first="x", k=3)) == repr(
+        gd.optim.gda(0.1, alternating=True, first="x", k=3))
+    assert repr(gd.optim.rule_named("unrolled", 0.1, k=3)) == repr(gd.optim.unrolled(0.1, 3))
+    assert repr(gd.optim.rule_named("consensus", 0.1, gamma=0.7)) == repr(gd.optim.consensus(0.1, 0.7))
+    assert repr(gd.optim.rule_named("extragradient", 0.1, lr_extra=0.05)) == repr(gd.optim.extragradient(0.1, 0.05))
+    assert repr(gd.optim.rule_named("cgd", 0.1)) == repr(gd.optim.cgd(0.1))
+    # an option the rule does not take would be silently dropped: it is an error naming it
+    with pytest.raises(ValueError, match="beta is not accepted by rule='gda'; it takes alternating, first, k, base"):
+        gd.optim.rule_named("gda", 0.1, beta=0.9)
+    with pytest.raises(ValueError, match="alternating, k are not accepted by rule='extragradient'"):
+        gd.optim.rule_named("extragradient", 0.1, alternating=True, k=2)
+    with pytest.raises(ValueError, match="lam is not accepted by rule='cgd'; it takes no options"):
+        gd.optim.rule_named("cgd", 0.1, lam=0.1)
     with pytest.raises(ValueError, match="base is not accepted with rule='proximal'"):
         gd.optim.rule_named("proximal", 0.1, base=gd.optim.adam())
     with pytest.raises(ValueError, match="base is not accepted with rule='cgd'"):
         gd.optim.rule_named("cgd", 0.1, base=gd.optim.adam())
-    assert repr(gd.optim.rule_named("cgd", 0.1, **settings)) == repr(gd.optim.cgd(0.1))
     with pytest.raises(ValueError, match="rule='newton' is not accepted"):
         gd.optim.rule_named("newton", 0.1)
+
+
+@pytest.mark.parametrize("name", sorted(gd.optim.RULES))
+def test_every_option_a_rule_does_not_take_is_refused(name):
+    """Over the registry: each option another rule takes, passed to a rule without it."""
+    import inspect
+
+    takes = {n: set(inspect.signature(f).parameters) - {"lr"} for n, f in gd.optim.RULES.items()}
+    values = dict(alternating=True, first="x", k=2, beta=0.3, gamma=0.2, lam=0.2, lr_extra=0.05, align=True,
+                  tol=1e-6, max_iter=10, lr_unroll=0.1, through=False, look_ahead="base")
+    for option in sorted(set().union(*takes.values()) - takes[name] - {"base"}):
+        with pytest.raises(ValueError, match=f"{option} is not accepted by rule='{name}'"):
+            gd.optim.rule_named(name, 0.1, **{option: values[option]})
 
 
 def explicit_unrolled_through_adam(game, x, y, m, v, count, k, lr, b1, b2, eps):
