@@ -461,7 +461,6 @@ def _oscillation_pair(out, runs, toy, spectrum_k, spectrum_batches, device, reus
     log_amp = lambda rows: _column(rows, "gap_amplitude", lambda v: math.log(v) if v > 0 else math.nan)  # noqa: E731
     obs = paired_difference(log_amp(a), log_amp(b))
     pred = paired_difference(_column(a, "predicted_log_growth"), _column(b, "predicted_log_growth"))
-    agree = _agreement(pred, obs)
     periods = {n: [r["gap_period"] for r in observed[n]["seeds"] if r["gap_period"] is not None] for n in observed}
     predicted_periods = {n: [r["predicted_period_last"] for r in observed[n]["seeds"]
                              if r["predicted_period_last"] is not None] for n in observed}
@@ -480,23 +479,15 @@ def _oscillation_pair(out, runs, toy, spectrum_k, spectrum_batches, device, reus
                          f"{_spread(medians['alt-gda'])} without R1 vs {_spread(medians['alt-gda-r1'])} with R1; "
                          f"more rotation without R1 on every batch: {_yes_no(more)}")
     toy_sign = 1 if toy["alternating GDA"]["spectral_radius"] > toy["alternating GDA + R1"]["spectral_radius"] else -1
-    toy_agree = None if obs.sign == 0 else obs.sign == toy_sign
-    return CheckPair(
-        name="oscillation",
-        question="Does the real network's update map predict which of alternating GDA with and without R1 oscillates more?",
-        runs={n: runs[n + ":rule"] for n in ("alt-gda", "alt-gda-r1")},
-        predicted={"alt-gda": toy["alternating GDA"], "alt-gda-r1": toy["alternating GDA + R1"]},
-        observed=observed,
-        agree=agree,
-        reason=(f"over {pred.n} paired seeds, predicted log-growth per step without minus with R1 (mean over "
+    return _pair(
+        "oscillation",
+        "Does the real network's update map predict which of alternating GDA with and without R1 oscillates more?",
+        runs, {"alt-gda": toy["alternating GDA"], "alt-gda-r1": toy["alternating GDA + R1"]}, observed, pred, obs,
+        toy_sign, (f"over {pred.n} paired seeds, predicted log-growth per step without minus with R1 (mean over "
                 f"checkpoints of log |mu|, update map of the real network) {pred}; observed log amplitude ratio of "
                 f"D(real) - D(fake), without over with R1, {obs} (95 % bootstrap intervals); the toy (Dirac GAN) "
                 f"predicts a {'larger' if toy_sign > 0 else 'smaller'} spectral radius without R1, and the observed "
-                f"difference goes its way: {_yes_no(toy_agree)}; {period_text}{spectrum_text}"),
-        predicted_difference=pred._asdict(),
-        observed_difference=obs._asdict(),
-        toy_agree=toy_agree,
-    )
+                f"difference goes its way: {_yes_no(_toy_agreement(obs, toy_sign))}; {period_text}{spectrum_text}"))
 
 
 def _collapse_pair(runs, toy) -> CheckPair:
@@ -510,30 +501,34 @@ def _collapse_pair(runs, toy) -> CheckPair:
                                     else r["n_modes"] - r["modes"] for r in rows], dtype=float)
     modes = paired_difference(missed(a), missed(b))
     pred = paired_difference(_column(a, "predicted_log_growth"), _column(b, "predicted_log_growth"))
-    agree = _agreement(pred, obs)
     diverged = {n: observed[n]["diverged"] for n in observed}
     toy_sign = 1 if toy["simultaneous GDA"]["spectral_radius"] > toy["extragradient"]["spectral_radius"] else -1
-    toy_agree = None if obs.sign == 0 else obs.sign == toy_sign
-    return CheckPair(
-        name="mode collapse",
-        question=("Does the real network's update map predict which of simultaneous GDA and extragradient "
-                  "collapses more (larger KL of the mode histogram against uniform)?"),
-        runs={n: runs[n + ":rule"] for n in ("sim-gda", "extragradient")},
-        predicted={"sim-gda": toy["simultaneous GDA"], "extragradient": toy["extragradient"]},
-        observed=observed,
-        agree=agree,
-        reason=(f"over {pred.n} paired seeds, predicted log-growth per step, simultaneous GDA minus extragradient, "
+    return _pair(
+        "mode collapse",
+        ("Does the real network's update map predict which of simultaneous GDA and extragradient "
+         "collapses more (larger KL of the mode histogram against uniform)?"),
+        runs, {"sim-gda": toy["simultaneous GDA"], "extragradient": toy["extragradient"]}, observed, pred, obs,
+        toy_sign, (f"over {pred.n} paired seeds, predicted log-growth per step, simultaneous GDA minus extragradient, "
                 f"{pred}; observed KL, simultaneous GDA minus extragradient, {obs} over {obs.n} pairs, and modes "
                 f"missed {modes} (95 % bootstrap intervals); diverged runs (left out of the pairs): "
                 f"{diverged['sim-gda']} simultaneous GDA, {diverged['extragradient']} extragradient; the toy "
                 f"(Dirac GAN) predicts the {'larger' if toy_sign > 0 else 'smaller'} spectral radius for "
                 f"simultaneous GDA ({toy['simultaneous GDA']['spectral_radius']:.4f} vs "
                 f"{toy['extragradient']['spectral_radius']:.4f}), and the observed KL difference goes its way: "
-                f"{_yes_no(toy_agree)}"),
-        predicted_difference=pred._asdict(),
-        observed_difference=obs._asdict(),
-        toy_agree=toy_agree,
-    )
+                f"{_yes_no(_toy_agreement(obs, toy_sign))}"))
+
+
+def _toy_agreement(observed: PairedDifference, toy_sign: int) -> bool | None:
+    """Whether the observed difference goes the toy's way (None: its interval holds 0)."""
+    return None if observed.sign == 0 else observed.sign == toy_sign
+
+
+def _pair(name, question, runs, toy, observed, pred, obs, toy_sign, reason) -> CheckPair:
+    """The pair of runs ``toy``'s keys, decided from the predicted and observed differences."""
+    return CheckPair(name=name, question=question, runs={n: runs[n + ":rule"] for n in toy}, predicted=toy,
+                     observed=observed, agree=_agreement(pred, obs), reason=reason,
+                     predicted_difference=pred._asdict(), observed_difference=obs._asdict(),
+                     toy_agree=_toy_agreement(obs, toy_sign))
 
 
 def _median_text(values) -> str:
