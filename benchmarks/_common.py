@@ -14,7 +14,6 @@ import os
 import platform
 import statistics
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 from typing import NamedTuple
@@ -190,16 +189,10 @@ def machine_line() -> str:
 def write_atomically(path: Path, text: str | bytes) -> None:
     """Write ``text`` (or bytes) to a temporary file beside ``path`` and rename it over
     ``path``: a reader never sees half a file, and an interrupted run leaves the old one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb" if isinstance(text, bytes) else "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    from gamedyn._files import atomic_write
+
+    data = text if isinstance(text, bytes) else text.encode()
+    atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
 
 
 def append_section(section: Section, path: Path = BENCHMARKS_MD) -> None:

@@ -28,7 +28,6 @@ import contextlib
 import hashlib
 import os
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -352,17 +351,13 @@ def _training_task(dataset: ImageDataset, seed: int):
 def _atomic_save(obj, path: Path) -> None:
     """``torch.save`` to a temporary file in the same folder, flushed to disk, then renamed
     over ``path``: readers see the old file or the new one, never a partial one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
+    from .._files import atomic_write
+
+    def write(tmp):
+        with open(tmp, "wb") as handle:
             torch.save(obj, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+    atomic_write(path, write)
 
 
 def _load(path: Path, key: str, net: ModeCNN):

@@ -29,8 +29,6 @@ import dataclasses
 import inspect
 import json
 import math
-import os
-import tempfile
 import time
 from pathlib import Path
 
@@ -97,17 +95,11 @@ def resolve_device(name: str) -> torch.device:
 
 
 def atomic_write(path: Path, write) -> None:
-    """``write(tmp_path)`` then rename onto ``path``: readers never see a partial file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    """``write(tmp_path)`` then rename onto ``path``: readers never see a partial file
+    (:func:`gamedyn._files.atomic_write`: flushed to disk, the usual permissions)."""
+    from .._files import atomic_write as write_file
+
+    write_file(path, write)
 
 
 def _write_json(path: Path, data) -> None:

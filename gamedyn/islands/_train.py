@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
-import tempfile
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -393,15 +391,13 @@ def save_result(result: TrainResult, path) -> Path:
     arrays["n_state"] = np.asarray(len(leaves))
     for i, leaf in enumerate(leaves):
         arrays[f"state_{i}"] = np.asarray(leaf)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
+    def write(tmp):
+        with open(tmp, "wb") as handle:
             np.savez(handle, **arrays)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+
+    from .._files import atomic_write
+
+    return atomic_write(path, write)
 
 
 def load_result(path, *, template=None) -> TrainResult:

@@ -11,9 +11,7 @@ fingerprint is loaded instead of recomputed.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -24,19 +22,9 @@ __all__ = ["PartStore", "write_netcdf", "read_netcdf", "netcdf_engine"]
 
 def _atomic_bytes(path: Path, write) -> None:
     """Call ``write(tmp_path)`` then rename the temporary file onto ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        # mkstemp makes the file private (0600); give it the permissions a plain open would
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    from .._files import atomic_write
+
+    atomic_write(path, write)
 
 
 def netcdf_engine() -> str:

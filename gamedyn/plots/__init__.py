@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from ._phase import phase
@@ -44,27 +43,13 @@ def figures_dir() -> Path:
     return path
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def save_figure(fig, path, **savefig) -> Path:
     """Write ``fig`` to ``path`` atomically (a temporary file, then a rename), so an
     interrupted run never leaves a half-written figure. ``savefig`` keywords (``dpi=``, ...)
     go to :meth:`matplotlib.figure.Figure.savefig`."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, **savefig)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a figure is for everyone
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    from .._files import atomic_write
+
+    path = atomic_write(path, lambda tmp: fig.savefig(tmp, **savefig))
     manifest = os.environ.get("GAMEDYN_FIGURES_MANIFEST")
     if manifest:  # `gamedyn figures` checks that every study wrote something
         with open(manifest, "a") as handle:
