@@ -292,6 +292,13 @@ def verdicts(rows) -> list[str]:
                 word = f"fewer modes than the plain GAN by {-diff:.1f} (more than two standard errors, {2 * se:.2f})"
             else:
                 word = f"a difference of {diff:+.1f} modes from the plain GAN, within two standard errors ({2 * se:.2f}): no ordering shown"
+            weak = [x for x in (a, b) if not x.get("beats_blob", True)]
+            if weak:
+                # a spread-out generator scores modes as the blob does: the count means no coverage
+                word += ("; but " + " and ".join(f"{LABELS[x['method']]}'s high-quality fraction "
+                                                  f"({100 * x['high_quality']:.1f} %)" for x in weak)
+                         + " is not 10x the best single Gaussian's, so its mode count is what a spread-out "
+                         "generator scores, not coverage: no ordering shown")
             out.append(f"* {protocol} / {data}: {LABELS[remedy]} captures {word}.")
     return out
 

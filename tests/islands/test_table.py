@@ -141,3 +141,23 @@ def test_the_full_table():
     trained = {(r["protocol"], r["data"], r["method"]) for r in rows if r["protocol"] != "calibration"}
     assert len(trained) == 2 * 2 * 8
     assert all(r["seeds"] >= 8 for r in rows)
+
+
+def test_a_mode_count_is_not_compared_when_a_row_fails_the_blob_calibration(monkeypatch):
+    """A remedy with more modes than the plain GAN by far more than two standard errors, but a
+    high-quality fraction below 10x the blob's, gets no ordering: its modes are the spread's."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import islands_table
+
+    def row(method, modes, hq, protocol="pacgan"):
+        return islands_table.row(protocol, "grid", method, np.full(8, modes) + np.arange(8) * 0.01,
+                                 np.full(8, hq), np.full(8, 0.5))
+
+    rows = [row("blob", 16.5, 0.0153, "calibration"), row("one_mode", 1.0, 0.99, "calibration"),
+            row("gan", 14.6, 0.84), row("pacgan4", 19.0, 0.038)]
+    islands_table.gate(rows)
+    assert [r.get("beats_blob") for r in rows[2:]] == [True, False]
+    text = " ".join(islands_table.verdicts(rows))
+    assert "PacGAN4 captures more modes than the plain GAN by 4.4" in text
+    assert "PacGAN4's high-quality fraction (3.8 %) is not 10x the best single Gaussian's" in text
+    assert text.count("no ordering shown") == 1
