@@ -44,18 +44,20 @@ __all__ = ["SIZES", "bridge_check", "CheckPair", "run_spectrum", "run_path_angle
 
 #: Run sizes: ``smoke`` finishes in minutes per run on a 2-core CPU (10 image islands, tiny
 #: networks); ``medium`` is the Stacked-digits protocol (1,000 modes, 26,000 evaluation
-#: samples) with a width-32 DCGAN trained 3,000 steps, about an hour per run on a 2-core
-#: CPU; ``full`` is the GPU run (width 64, 20,000 steps). ``update_k``, ``update_tol``,
-#: ``update_maxiter``, ``update_batch``: eigenvalues of each update map found for the
-#: prediction, ARPACK's budget and the fixed batch's size; ``spectrum_k`` / ``spectrum_batches``: the trained game's Jacobian spectrum
-#: (first seed).
+#: samples) with a width-16 DCGAN trained 2,000 steps, sized so that ``--seeds 3`` (12 runs)
+#: fits about 75 minutes of the 2-core CPU (a probe on 2026-12-06, under load: 0.06-0.08 s
+#: per step, 26 s per evaluation, 64 s per update-map spectrum; 5-6 minutes a run with its
+#: two predictions); ``full`` is the GPU run (width 64, 20,000 steps). ``update_k``,
+#: ``update_tol``, ``update_maxiter``, ``update_batch``: eigenvalues of each update map found
+#: for the prediction, ARPACK's budget and the fixed batch's size; ``spectrum_k`` /
+#: ``spectrum_batches``: the trained game's Jacobian spectrum (first seed).
 SIZES = {
     "smoke": dict(data="islands", n_data=2000, width=8, batch=32, steps=600, log_every=5,
                   eval_every=200, eval_samples=1000, classifier_steps=100, sample_every=200,
                   checkpoint_every=200, lr=5e-4, base="adam", spectrum_k=4,
                   spectrum_batches=3, update_k=2, update_tol=1e-6,
                   update_maxiter=None, update_batch=32),
-    "medium": dict(data="stacked-digits", n_data=None, width=32, batch=64, steps=3000, log_every=10,
+    "medium": dict(data="stacked-digits", n_data=None, width=16, batch=64, steps=2000, log_every=10,
                    eval_every=1000, eval_samples=26_000, classifier_steps=None, sample_every=1000,
                    checkpoint_every=500, lr=2e-4, base="adam", spectrum_k=6,
                    spectrum_batches=3, update_k=2, update_tol=1e-6,
