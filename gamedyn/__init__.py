@@ -8,6 +8,8 @@ games (GANs above all).
 Array([-0.5+0.j, -0.5+0.j], dtype=complex128)
 """
 
+from typing import TYPE_CHECKING
+
 from . import analysis, games, optim, plots
 from ._config import enable_x64
 from .analysis import (
@@ -27,6 +29,10 @@ from .analysis import (
     update_jacobian,
 )
 from .games import vector_field
+
+if TYPE_CHECKING:  # the lazy layers, visible to type checkers and IDEs
+    from . import bridge, divergences, islands, lipschitz, metrics, phase, symbolic, testing
+    from .phase import phase_diagram
 
 __version__ = "0.1.0"
 
@@ -58,6 +64,8 @@ __all__ = [
     "optim",
     "analysis",
     "plots",
+    *_LAZY_MODULES,
+    "phase_diagram",
     "enable_x64",
     "vector_field",
     "jacobian",

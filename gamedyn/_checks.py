@@ -40,7 +40,17 @@ def check_choice(name: str, value, accepted: Iterable) -> None:
         raise ValueError(f"{name}={_describe(value)} is not accepted; expected one of {listed}")
 
 
+class NotANumberError(TypeError, ValueError):
+    """A string (or another non-number) where a number is expected: a ``TypeError`` that
+    ``except ValueError`` also catches, like every other argument error here."""
+
+
 def _as_float_array(name: str, value, what: str) -> np.ndarray:
+    # numpy reads the string "0.1" as the number 0.1; a string here is a mistake
+    if isinstance(value, (str, bytes)) or (isinstance(value, (tuple, list)) and any(
+            isinstance(v, (str, bytes)) for v in value)):
+        raise NotANumberError(f"{name}={_describe(value)} is not accepted; expected {what} (a number, not a "
+                              "string)")
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):

@@ -18,7 +18,7 @@ __all__ = ["pytree_dataclass"]
 def pytree_dataclass(cls=None, *, static: tuple[str, ...] = ()):
     """Make ``cls`` a frozen dataclass and register it as a pytree.
 
-    Fields named in ``static`` are metadata (hashable, compared by value when JAX caches a
+    Fields named in ``static`` (or declared static with ``gd.optim.hyper``) are metadata (hashable, compared by value when JAX caches a
     compilation); every other field is a child. Unflattening bypasses ``__init__`` and
     ``__post_init__``: JAX rebuilds objects with tracers or sentinel leaves, which must not
     be validated or converted again.
@@ -27,11 +27,13 @@ def pytree_dataclass(cls=None, *, static: tuple[str, ...] = ()):
     def wrap(cls):
         cls = dataclasses.dataclass(frozen=True, eq=False, repr=True)(cls)
         names = [f.name for f in dataclasses.fields(cls)]
+        declared = tuple(f.name for f in dataclasses.fields(cls)
+                         if getattr(f.metadata.get("gamedyn"), "static", False))
         unknown = set(static) - set(names)
         if unknown:
             raise TypeError(f"static fields {sorted(unknown)} are not fields of {cls.__name__}")
-        children = tuple(n for n in names if n not in static)
-        meta = tuple(n for n in names if n in static)
+        children = tuple(n for n in names if n not in static and n not in declared)
+        meta = tuple(n for n in names if n in static or n in declared)
 
         def flatten_with_keys(obj):
             kids = [(jax.tree_util.GetAttrKey(n), getattr(obj, n)) for n in children]

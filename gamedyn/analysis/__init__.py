@@ -1,7 +1,7 @@
 """Spectra, stiffness, critical-point classification and simulation (JAX, numpy)."""
 
 from ._classify import PointClass, classify_point
-from ._simulate import FAILURES, SimulationResult, simulate
+from ._simulate import FAILURES, SimulationResult, classify_run, simulate
 from ._spectra import (
     RATE_TOL,
     REGIMES,
@@ -32,5 +32,6 @@ __all__ = [
     "classify_point",
     "SimulationResult",
     "simulate",
+    "classify_run",
     "FAILURES",
 ]

@@ -16,7 +16,7 @@ from ..games import Game
 from ..optim import Rule, RuleState
 from ._spectra import RATE_TOL, REGIMES, _check_rule, regime_name
 
-__all__ = ["SimulationResult", "simulate", "FAILURES"]
+__all__ = ["SimulationResult", "simulate", "classify_run", "FAILURES"]
 
 #: Failure kinds, indexed by ``SimulationResult.failure``.
 FAILURES = ("none", "non-finite", "blow-up")
@@ -149,6 +149,48 @@ def simulate(
     return _run(game, rule, z0, tol, blowup, atol, steps=steps, stride=stride)
 
 
+def classify_run(d0, d1, d2, s1, s2, final, failed, steps: int, *, tol, atol, reference_norm=0.0):
+    """The regime of a run from what it kept: the one classifier of :func:`simulate`, the
+    phase diagrams' cells and the islands.
+
+    ``d0``: the start's distance to the reference point; ``d1``, ``d2``: the largest distance
+    over the windows ``(a, b]`` and ``(b, steps]`` (``a = steps // 2``, ``b = 3 steps // 4``);
+    ``s1``, ``s2``: the same for the step length; ``final``: the last distance; ``failed``:
+    the run went non-finite or beyond its blow-up threshold. Returns ``(code, rate, at_rest)``:
+    ``code`` 0 converged, 1 cycling, 2 diverged (:data:`REGIMES`); ``rate`` the distance's
+    growth per step between the windows' centres; ``at_rest`` the run ended within
+    ``atol * d0`` of the reference, or within the rounding floor ``100 eps |z*|`` of a
+    non-zero one (where the windows' rates read ~0).
+
+    >>> import jax.numpy as jnp
+    >>> code, rate, _ = classify_run(1.0, 0.5, 0.25, 0.1, 0.05, 0.2, False, 8, tol=1e-3, atol=1e-12)
+    >>> int(code), round(float(rate), 4)  # the distance halves over 2 steps: log(1/2) / 2
+    (0, -0.3466)
+    """
+    a = steps // 2
+    span = max((steps - a) / 2, 1.0)  # steps between the two windows' centres
+    rate_d = (jnp.log(d2) - jnp.log(d1)) / span
+    rate_s = (jnp.log(s2) - jnp.log(s1)) / span
+    rate_d = jnp.where((d2 == 0) & (d1 == 0), -jnp.inf, rate_d)
+    rate_s = jnp.where((s2 == 0) & (s1 == 0), -jnp.inf, rate_s)
+    floor = 100 * jnp.finfo(jnp.result_type(final)).eps * reference_norm
+    at_rest = (final <= atol * d0 + floor) | (d2 == 0)
+    code = jnp.where(
+        failed,
+        2,
+        jnp.where(
+            at_rest,
+            0,
+            jnp.where(
+                rate_d > tol,
+                2,
+                jnp.where((rate_d < -tol) | (rate_s < -tol) | (s2 <= atol * d0), 0, 1),
+            ),
+        ),
+    )
+    return code, rate_d, at_rest
+
+
 @partial(jax.jit, static_argnames=("steps", "stride"))
 def _run(game, rule, z0, tol, blowup, atol, *, steps, stride):
     reference = game.equilibrium
@@ -207,30 +249,9 @@ def _run(game, rule, z0, tol, blowup, atol, *, steps, stride):
     trajectory = jnp.concatenate([z0[None], recorded])
     distance = jnp.linalg.norm(trajectory - reference, axis=1)
     final = jnp.linalg.norm(jnp.concatenate([state.x, state.y]) - reference)
-    span = jnp.maximum((steps - a) / 2, 1.0)  # steps between the two windows' centres
-    rate_d = (jnp.log(d2) - jnp.log(d1)) / span
-    rate_s = (jnp.log(s2) - jnp.log(s1)) / span
-    rate_d = jnp.where((d2 == 0) & (d1 == 0), -jnp.inf, rate_d)
-    rate_s = jnp.where((s2 == 0) & (s1 == 0), -jnp.inf, rate_s)
-
     failed = fail_step >= 0
-    # a run that contracted to the rounding floor around a non-zero equilibrium (a few eps
-    # |z*|) is at rest, though its windows' rates there read ~0
-    floor = 100 * jnp.finfo(z0.dtype).eps * jnp.linalg.norm(reference)
-    at_rest = (final <= atol * d0 + floor) | (d2 == 0)
-    code = jnp.where(
-        failed,
-        2,
-        jnp.where(
-            at_rest,
-            0,
-            jnp.where(
-                rate_d > tol,
-                2,
-                jnp.where((rate_d < -tol) | (rate_s < -tol) | (s2 <= atol * d0), 0, 1),
-            ),
-        ),
-    )
+    code, rate_d, at_rest = classify_run(d0, d1, d2, s1, s2, final, failed, steps, tol=tol, atol=atol,
+                                         reference_norm=jnp.linalg.norm(reference))
     return SimulationResult(
         trajectory=trajectory,
         distance=distance,

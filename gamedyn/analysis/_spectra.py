@@ -60,9 +60,11 @@ def _point(game: Game, z):
 
 def _check_rule(rule):
     if not isinstance(rule, Rule):
+        from ..optim import RULES
+
         raise ValueError(
             f"rule={rule!r} is not accepted; expected an update rule from gamedyn.optim "
-            "(gda, extragradient, optimistic, momentum, consensus, sga, proximal, unrolled, cgd)"
+            f"({', '.join(RULES)})"
         )
 
 

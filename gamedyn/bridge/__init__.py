@@ -32,9 +32,9 @@ _EXPORTS = {
         "UpdateSpectrum", "update_spectrum", "update_map_operator", "LINEARISED_RULES", "LinearResponse",
         "linear_response",
     ],
-    "_config": ["TrainConfig"],
-    "_train": ["TrainResult", "train", "build_rule", "resolve_device"],
-    "_check": ["bridge_check", "CheckPair", "SIZES", "run_spectrum", "run_path_angle"],
+    "_config": ["TrainConfig", "RULE_FIELDS"],
+    "_train": ["TrainResult", "train", "build_rule", "resolve_device", "load_checkpoint", "read_config"],
+    "_check": ["bridge_check", "CheckPair", "SIZES", "run_spectrum", "run_path_angle", "run_update_spectrum"],
     "_sweep": ["sweep", "sweep_cells", "SWEEP_BACKENDS"],
     "_data": [
         "DATASETS", "ImageDataset", "TensorImages", "StackedDigits", "ImageIslands", "mnist_digits",

@@ -38,7 +38,7 @@ from .. import analysis, games, optim
 from .._checks import check_choice, check_int
 from ..metrics import PairedDifference, paired_difference
 from ._config import TrainConfig
-from ._train import atomic_write, build_rule, resolve_device
+from ._train import atomic_write, build_rule, load_checkpoint, read_config, resolve_device
 
 __all__ = ["SIZES", "bridge_check", "CheckPair", "run_spectrum", "run_path_angle"]
 
@@ -193,7 +193,7 @@ def _read_run(run: Path, checkpoint=None):
     if not (run / "config.json").is_file() or not (run / "checkpoint.pt").is_file():
         raise ValueError(f"run={str(run)!r} is not accepted; expected a training folder with "
                          "config.json and checkpoint.pt (gamedyn train --out)")
-    config = TrainConfig.from_json(json.loads((run / "config.json").read_text()))
+    config = read_config(run / "config.json")
     if checkpoint is None:
         path = run / "checkpoint.pt"
     elif isinstance(checkpoint, int) and not isinstance(checkpoint, bool):
@@ -204,7 +204,13 @@ def _read_run(run: Path, checkpoint=None):
         kept = sorted(p.name for p in (run / "checkpoints").glob("step_*.pt"))
         raise ValueError(f"checkpoint={checkpoint!r} is not accepted; {path} does not exist (kept "
                          f"checkpoints of {run}: {', '.join(kept) or 'none; train with keep_checkpoints'})")
-    return config, torch.load(path, map_location="cpu", weights_only=False)
+    if checkpoint is None:
+        return config, load_checkpoint(path)
+    try:
+        return config, torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as error:  # torch raises RuntimeError, OSError, EOFError, pickle errors
+        raise ValueError(f"{path} is damaged ({type(error).__name__}: {str(error)[:120]}); take another "
+                         "checkpoint") from None
 
 
 def _fixed_batch_losses(config: TrainConfig, data, G, D, batch: int, seed: int, device):
@@ -742,7 +748,7 @@ def run_update_spectrum(run, rule: str | None = None, k: int = 6, *, batch: int 
         from ._config import RULE_FIELDS
 
         defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig) if f.name in RULE_FIELDS}
-        config = dataclasses.replace(config, rule=rule, **defaults)
+        config = dataclasses.replace(config, rule=rule, rule_options=None, **defaults)
     dev = resolve_device(device)
     data, G, D = _rebuild(config, dev, saved)
     batch_seed = config.seed + 3 if seed is None else int(seed)

@@ -6,18 +6,16 @@ from __future__ import annotations
 import dataclasses
 
 from .._checks import check_choice, check_int, check_nonnegative, check_positive
+from ..games import GAN_LOSSES
 
-__all__ = ["TrainConfig", "EARLY_STOP", "ARCHITECTURES", "LOSSES", "REGULARIZERS", "RULE_NAMES"]
+__all__ = ["TrainConfig", "EARLY_STOP", "ARCHITECTURES", "LOSSES", "REGULARIZERS", "RULE_FIELDS"]
 
-# Kept equal to the torch modules' tuples by tests/bridge/test_train.py.
+# ARCHITECTURES is kept equal to the torch modules' tuple by tests/bridge/test_train.py.
 ARCHITECTURES = ("dcgan", "resnet")
-LOSSES = ("saturating", "nonsaturating", "wasserstein", "wgan_gp", "least_squares", "hinge",
-          "relativistic", "relativistic_average")
+#: The GAN loss family (``gamedyn.games._gan_losses``, one definition for every backend) and
+#: the bridge's own: WGAN-GP and the relativistic losses (``_losses`` module table).
+LOSSES = (*GAN_LOSSES, "wgan_gp", "relativistic", "relativistic_average")
 REGULARIZERS = (None, "r1", "r2", "gp", "instance_noise")
-RULE_NAMES = ("gda", "extragradient", "optimistic", "momentum", "consensus", "sga", "proximal", "unrolled",
-              "cgd")
-#: Rules that solve a linear system for their step and take no base (Adam / RMSProp).
-NO_BASE_RULES = ("proximal", "cgd")
 #: Evaluation metrics an early stop may watch, and whether smaller or larger is better.
 EARLY_STOP = {"kl": "min", "frechet": "min", "modes": "max", "recall": "max", "precision": "max",
               "coverage": "max", "density": "max"}
@@ -30,26 +28,45 @@ FEATURE_METRICS = ("every", "final", "never")
 FEATURE_EARLY_STOP = tuple(m for m in EARLY_STOP if m not in ("kl", "modes"))
 
 
-#: TrainConfig's rule settings and the rule-constructor option each sets (``unroll`` is the
-#: unrolled rule's ``k``).
+#: TrainConfig's named rule settings and the rule option each sets (``unroll`` is the
+#: unrolled rule's ``k``). Every other hyperparameter of a rule (``gd.optim.hyperparameters``),
+#: a registered rule's included, is set through ``rule_options``.
 RULE_FIELDS = {"alternating": "alternating", "first": "first", "k": "k", "beta": "beta",
                "consensus_gamma": "gamma", "lam": "lam", "lr_extra": "lr_extra", "unroll": "k"}
 
 
-def _rule_fields_of(accepted, rule) -> list[str]:
-    """The TrainConfig fields that a rule with constructor options ``accepted`` takes."""
-    if rule == "unrolled":
-        return ["unroll", *(f for f, o in RULE_FIELDS.items() if o in accepted and o != "k")]
-    return [f for f, o in RULE_FIELDS.items() if o in accepted and f != "unroll"] or ["none"]
+def _field_of(rule: str, option: str) -> str | None:
+    """The named TrainConfig field that sets ``option`` of ``rule`` (None: rule_options)."""
+    if option == "k":
+        return "unroll" if rule == "unrolled" else "k"
+    return next((f for f, o in RULE_FIELDS.items() if o == option and f not in ("k", "unroll")), None)
+
+
+def rule_settings(config, *, extra: bool = True) -> tuple[dict, list[str]]:
+    """``(options, fields)``: the rule options a configuration sets (named fields at their
+    values, then ``rule_options`` unless ``extra=False``) and the TrainConfig fields its
+    rule takes."""
+    from ..optim import hyperparameters
+
+    options, fields = {}, []
+    for option in hyperparameters(config.rule):
+        field = _field_of(config.rule, option)
+        if field is not None:
+            options[option] = getattr(config, field)
+            fields.append(field)
+    if extra:
+        options.update(config.rule_options or {})
+    return options, fields
 
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
     """Everything a training run depends on (its JSON is ``config.json``).
 
-    The rule is named as in :mod:`gamedyn.optim` (``rule``, ``lr``, ``lr_y`` for TTUR,
-    ``alternating``, ``first``, ``k``, ``beta``, ``consensus_gamma``, ``lam``, ``lr_extra``,
-    ``unroll``) with a per-player base (``base``: ``"adam"`` with ``b1``, ``b2``,
+    The rule is named as in :mod:`gamedyn.optim` (``rule``, any name of ``gd.optim.RULES``;
+    ``lr``, ``lr_y`` for TTUR, ``alternating``, ``first``, ``k``, ``beta``,
+    ``consensus_gamma``, ``lam``, ``lr_extra``, ``unroll``; any other hyperparameter of the
+    rule in ``rule_options``, e.g. ``{"look_ahead": "base"}``) with a per-player base (``base``: ``"adam"`` with ``b1``, ``b2``,
     ``"rmsprop"``, or ``"none"`` for plain gradient steps). The game is named as in the toy
     layer: ``loss`` and ``reg`` with weight ``gamma``.
 
@@ -76,6 +93,7 @@ class TrainConfig:
     label_smoothing: float = 0.0
     clip: float | None = None
     rule: str = "gda"
+    rule_options: dict | None = None
     lr: float = 2e-4
     lr_y: float | None = None
     alternating: bool = False
@@ -110,9 +128,11 @@ class TrainConfig:
         check_choice("arch", self.arch, ARCHITECTURES)
         check_choice("loss", self.loss, LOSSES)
         check_choice("reg", self.reg, REGULARIZERS)
-        check_choice("rule", self.rule, RULE_NAMES)
+        from ..optim import RULES, takes_base
+
+        check_choice("rule", self.rule, tuple(RULES))
         check_choice("base", self.base, ("adam", "rmsprop", "none"))
-        if self.rule in NO_BASE_RULES and self.base != "none":
+        if not takes_base(self.rule) and self.base != "none":
             raise ValueError(f"base={self.base!r} is not accepted with rule={self.rule!r}, which takes "
                              "no base transformation; use base='none'")
         check_choice("first", self.first, ("x", "y"))
@@ -141,27 +161,36 @@ class TrainConfig:
 
     def _check_rule_fields(self):
         """A rule setting changed from its default for a rule that does not take it would be
-        ignored and still written to config.json: refuse it, naming both."""
-        import inspect
+        ignored and still written to config.json: refuse it, naming both; then build the
+        rule once, which checks every value (``gd.optim.rule_named``)."""
+        from ..optim import hyperparameters, rule_named
 
-        from ..optim import RULES
-
-        accepted = set(inspect.signature(RULES[self.rule]).parameters)
+        options, fields = rule_settings(self, extra=False)
         defaults = {f.name: f.default for f in dataclasses.fields(self)}
-        for field, option in RULE_FIELDS.items():
-            if getattr(self, field) == defaults[field]:
+        for field in RULE_FIELDS:
+            if field in fields or getattr(self, field) == defaults[field]:
                 continue
             if self.rule == "unrolled" and field == "k":
-                ok, why = False, "its look-ahead steps are set by unroll"
+                why = "its look-ahead steps are set by unroll"
             elif field == "unroll":
-                ok, why = self.rule == "unrolled", "unroll is the unrolled rule's look-ahead"
+                why = "unroll is the unrolled rule's look-ahead"
             else:
-                ok, why = option in accepted, f"it takes {', '.join(sorted(_rule_fields_of(accepted, self.rule)))}"
-            if not ok:
-                raise ValueError(f"{field}={getattr(self, field)!r} is not accepted with rule={self.rule!r}; {why}")
-        if self.first != defaults["first"] and not self.alternating:
-            raise ValueError(f"first={self.first!r} is not accepted without alternating=True (who moves "
-                             "first matters only when the players take turns)")
+                why = f"it takes {', '.join(sorted(fields)) or 'none'}"
+            raise ValueError(f"{field}={getattr(self, field)!r} is not accepted with rule={self.rule!r}; {why}")
+        extra = dict(self.rule_options or {})
+        if not isinstance(self.rule_options, (dict, type(None))):
+            raise ValueError(f"rule_options={self.rule_options!r} is not accepted; expected a dict of the rule's "
+                             "hyperparameters, e.g. {'look_ahead': 'base'}")
+        for option in extra:
+            named = _field_of(self.rule, option) if option in hyperparameters(self.rule) else None
+            if named is not None or option in ("lr", "base"):
+                raise ValueError(f"rule_options[{option!r}] is not accepted: set it with the field "
+                                 f"{named or option}")
+        options.update(extra)
+        try:
+            rule_named(self.rule, self.lr, **options)
+        except ValueError as error:
+            raise ValueError(f"{error} (TrainConfig rule={self.rule!r})") from None
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)

@@ -59,12 +59,15 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from .._checks import check_choice, check_int, check_nonnegative, check_positive
+from ..games import GAN_LOSSES, discriminator_terms
+from ._config import LOSSES, REGULARIZERS
 from ._augment import AugmentDraw, apply_augment, draw_augment, parse_policy
 
 __all__ = [
@@ -85,9 +88,8 @@ __all__ = [
     "gan_losses",
 ]
 
-LOSSES = ("saturating", "nonsaturating", "wasserstein", "wgan_gp", "least_squares", "hinge",
-          "relativistic", "relativistic_average")
-REGULARIZERS = (None, "r1", "r2", "gp", "instance_noise")
+#: The loss family's operations in torch.
+TORCH_LOSS_OPS = SimpleNamespace(softplus=F.softplus, relu=F.relu)
 
 # Losses whose real term has a target label that one-sided smoothing can lower.
 _SMOOTHABLE = ("saturating", "nonsaturating", "least_squares", "relativistic",
@@ -145,14 +147,14 @@ def discriminator_loss(loss: str, d_real: torch.Tensor, d_fake: torch.Tensor, *,
     _check_smoothing(loss, label_smoothing)
     _check_logits(d_real, d_fake, loss)
     real_target = 1.0 - float(label_smoothing)
-    if loss in ("saturating", "nonsaturating"):
-        return _bce_with_target(d_real, real_target).mean() + F.softplus(d_fake).mean()
-    if loss in ("wasserstein", "wgan_gp"):
-        return d_fake.mean() - d_real.mean()
-    if loss == "least_squares":
-        return 0.5 * ((d_real - real_target) ** 2).mean() + 0.5 * ((d_fake + 1.0) ** 2).mean()
-    if loss == "hinge":
-        return F.relu(1.0 - d_real).mean() + F.relu(1.0 + d_fake).mean()
+    family = "wasserstein" if loss == "wgan_gp" else loss
+    if family in GAN_LOSSES:
+        real, fake = discriminator_terms(family, TORCH_LOSS_OPS, d_real, d_fake)
+        if label_smoothing and family in ("saturating", "nonsaturating"):
+            real = _bce_with_target(d_real, real_target)
+        elif label_smoothing:  # least squares: the square's target
+            real = (d_real - real_target) ** 2 / 2
+        return real.mean() + fake.mean()
     if loss == "relativistic":
         return _bce_with_target(d_real - d_fake, real_target).mean()
     # relativistic_average
@@ -171,14 +173,9 @@ def generator_loss(loss: str, d_real: torch.Tensor, d_fake: torch.Tensor) -> tor
     """
     check_choice("loss", loss, LOSSES)
     _check_logits(d_real, d_fake, loss)
-    if loss == "saturating":
-        return -F.softplus(d_fake).mean()
-    if loss == "nonsaturating":
-        return F.softplus(-d_fake).mean()
-    if loss in ("wasserstein", "wgan_gp", "hinge"):
-        return -d_fake.mean()
-    if loss == "least_squares":
-        return 0.5 * ((d_fake - 1.0) ** 2).mean()
+    family = "wasserstein" if loss == "wgan_gp" else loss
+    if family in GAN_LOSSES:
+        return GAN_LOSSES[family].g(TORCH_LOSS_OPS, d_fake).mean()
     if loss == "relativistic":
         return F.softplus(-(d_fake - d_real)).mean()
     return F.softplus(-(d_fake - d_real.mean())).mean() + F.softplus(d_real - d_fake.mean()).mean()

@@ -17,6 +17,7 @@ import warnings
 from pathlib import Path
 
 from .._checks import check_choice
+from .._cluster import check_ray_address
 from ._config import TrainConfig
 
 __all__ = ["sweep", "SWEEP_BACKENDS", "sweep_cells"]
@@ -66,7 +67,7 @@ def _run_cell(config_json: dict, threads: int | None) -> dict:
             saved["status"] == "completed" and saved["steps"] >= config.steps)
         if done:
             return saved
-    resume = (out / "checkpoint.pt").exists()
+    resume = (out / "checkpoint.pt").exists() or (out / "checkpoint.prev.pt").exists()
     return train(config, resume=resume, progress=False).to_json()
 
 
@@ -139,6 +140,7 @@ def sweep(base: TrainConfig, grid: dict, *, out="runs/sweep", backend: str = "lo
         except ImportError:
             raise ValueError("backend='ray' needs Ray, an optional extra: pip install 'gamedyn[ray]'") from None
         if not ray.is_initialized():
+            check_ray_address(address)
             kwargs = {"address": address} if address is not None else {}
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message="os.fork", category=RuntimeWarning)

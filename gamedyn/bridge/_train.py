@@ -12,7 +12,9 @@
 * ``samples/step_0000200.png`` (the step, seven digits) — sample grids at fixed latent codes;
 * ``checkpoints/step_0000200.pt`` — with ``keep_checkpoints``, a copy of the checkpoint at
   step 0, at every evaluation and at the end;
-* ``checkpoint.pt`` — models, optimizer state (rule memory, Adam moments), EMA, counters;
+* ``checkpoint.pt`` — models, optimizer state (rule memory, Adam moments), EMA, counters
+  (the one before it is kept as ``checkpoint.prev.pt``, so a damaged checkpoint loses one
+  interval, not the run);
   written atomically every ``checkpoint_every`` steps, so an interrupted run resumes
   (``resume=True``) from its last checkpoint and loses nothing written before it;
 * ``result.json`` — status (``completed``, ``diverged``, ``early-stopped``), the step of a
@@ -26,7 +28,6 @@ depend only on ``(seed, t)``, so a resumed run continues the same sequence.
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import json
 import math
 import time
@@ -36,8 +37,8 @@ import numpy as np
 import torch
 
 from .._progress import Progress
-from ..optim import RULES, adam, rmsprop, rule_named
-from ._config import EARLY_STOP, RULE_FIELDS, TrainConfig
+from ..optim import adam, rmsprop, rule_named
+from ._config import EARLY_STOP, TrainConfig, rule_settings
 from ._losses import EMA, gan_losses
 from ._models import freeze_spectral_norm, make_models, power_iteration
 from ._optimizer import GameOptimizer, clip_projection
@@ -74,11 +75,47 @@ def build_rule(config: TrainConfig):
     """The :mod:`gamedyn.optim` rule a configuration names."""
     lr = config.lr if config.lr_y is None else (config.lr, config.lr_y)
     base = {"adam": adam(b1=config.b1, b2=config.b2), "rmsprop": rmsprop(), "none": None}[config.base]
-    # TrainConfig refuses a changed setting the rule does not take, so only defaults are left out here.
-    accepted = set(inspect.signature(RULES[config.rule]).parameters) - {"lr", "base"}
-    options = {option: getattr(config, field) for field, option in RULE_FIELDS.items()
-               if option in accepted and (field == "unroll") == (config.rule == "unrolled" and option == "k")}
+    options, _ = rule_settings(config)
     return rule_named(config.rule, lr, base=base, **options)
+
+
+def read_config(path: Path) -> TrainConfig:
+    """The TrainConfig in ``path`` (a run's config.json), or a ValueError naming the file."""
+    try:
+        return TrainConfig.from_json(json.loads(Path(path).read_text()))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as error:
+        raise ValueError(f"{path} cannot be read as a run configuration ({type(error).__name__}: {error}); the "
+                         "file is damaged: restore it, or start the run again in a new folder") from None
+
+
+def _previous(path: Path) -> Path:
+    return path.with_name(path.stem + ".prev" + path.suffix)
+
+
+def load_checkpoint(path: Path, device="cpu") -> dict:
+    """The training checkpoint at ``path``. If it is missing or damaged (a crash mid-write
+    on a file system without atomic rename, a truncated copy), the previous complete one
+    (``checkpoint.prev.pt``, kept by every save) is used instead, with a warning; a
+    ValueError naming both files if neither can be read."""
+    import warnings
+
+    path = Path(path)
+    problems = []
+    for candidate in (path, _previous(path)):
+        if not candidate.exists():
+            problems.append(f"{candidate} does not exist")
+            continue
+        try:
+            saved = torch.load(candidate, map_location=device, weights_only=False)
+        except Exception as error:  # torch raises RuntimeError, OSError, EOFError, pickle errors
+            problems.append(f"{candidate} is damaged ({type(error).__name__}: {str(error)[:120]})")
+            continue
+        if candidate != path:
+            warnings.warn(f"{problems[-1]}; resuming from the previous checkpoint {candidate} (step "
+                          f"{saved.get('step')}): the steps after it are trained again", stacklevel=2)
+        return saved
+    raise ValueError(f"no readable checkpoint: {'; '.join(problems)}. Start the run again in a new folder "
+                     "(or without resume)")
 
 
 def resolve_device(name: str) -> torch.device:
@@ -195,8 +232,12 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True,
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     config_path = out / "config.json"
+    checkpoint_path = out / "checkpoint.pt"
+    if resume and not (checkpoint_path.exists() or _previous(checkpoint_path).exists()):
+        raise ValueError(f"resume=True but {out} holds no run to continue (no checkpoint.pt); train without "
+                         "resume (--resume) to start one there")
     if resume and config_path.exists():
-        saved = TrainConfig.from_json(json.loads(config_path.read_text()))
+        saved = read_config(config_path)
         if dataclasses.replace(saved, steps=config.steps) != config:
             raise ValueError(
                 f"resume=True but {config_path} describes another run; resume with the same "
@@ -227,9 +268,8 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True,
 
     step, average, best, stale = 0, _flat_params(G), None, 0
     history: dict[str, list] = {"gap": [], "g_distance": []}
-    checkpoint_path = out / "checkpoint.pt"
-    if resume and checkpoint_path.exists():
-        saved = torch.load(checkpoint_path, map_location=device, weights_only=False)
+    if resume:
+        saved = load_checkpoint(checkpoint_path, device)
         G.load_state_dict(saved["G"])
         D.load_state_dict(saved["D"])
         opt.load_state_dict(saved["optimizer"])
@@ -245,6 +285,10 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True,
                  "ema": None if ema is None else ema.state_dict(), "step": step,
                  "average": average, "best": best, "stale": stale, "history": history,
                  "config": config.to_json()}
+        if path == checkpoint_path and path.exists():
+            # the last complete checkpoint stays readable until the new one is: resume falls
+            # back to it if checkpoint.pt is missing or damaged
+            path.replace(_previous(path))
         atomic_write(path, lambda tmp: torch.save(state, tmp))
 
     def keep_checkpoint():

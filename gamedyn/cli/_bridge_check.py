@@ -52,7 +52,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from pathlib import Path
 
-    from ..bridge._check import bridge_check
+    from ..bridge import bridge_check
 
     overrides = {name: value for name, value in (("steps", args.steps),
                                                  ("spectrum_batches", args.spectrum_batches))

@@ -8,7 +8,7 @@ otherwise be silently ignored.
 from __future__ import annotations
 
 import argparse
-import inspect
+import dataclasses
 
 import numpy as np
 
@@ -18,8 +18,9 @@ __all__ = [
     "check_flags",
     "GAME_NAMES",
     "GAME_PARAMS",
-    "RULE_PARAMS",
-    "INTEGER_PARAMS",
+    "rule_flags",
+    "rule_params",
+    "integer_params",
     "game_with",
     "rule_with",
     "add_game_arguments",
@@ -85,30 +86,73 @@ def add_game_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--clip", type=float, default=None, help="Dirac GAN: WGAN clipping |psi|<=c")
 
 
+def rule_flags() -> dict:
+    """The rule flags, derived from the rules' declared hyperparameters
+    (:func:`gamedyn.optim.hyperparameters`): ``dest -> RuleFlag``. Rules that share a field
+    name (``k`` of gda and unrolled) share its flag; its help lists each rule's meaning."""
+    flags: dict[str, RuleFlag] = {}
+    for rule, cls in optim.RULES.items():
+        defaults = {f.name: f.default for f in dataclasses.fields(cls)}
+        for option, info in optim.hyperparameters(cls).items():
+            if option in ("lr", "base"):
+                continue
+            flag = "--" + (info.flag or option).replace("_", "-")
+            dest = flag[2:].replace("-", "_")
+            known = flags.setdefault(dest, RuleFlag(flag, option, {}))
+            first = next(iter(known.takers.values()), (info, None))[0]
+            if known.option != option or _arg_type(first) != _arg_type(info):
+                raise ValueError(f"rule {rule!r}'s hyperparameter {option!r} would share the flag {flag} with "
+                                 f"{', '.join(known.takers)} but differs in name or type; declare "
+                                 "hyper(flag=...) to give it its own flag")
+            default = defaults[option]
+            known.takers[rule] = (info, info.cli_default if default is dataclasses.MISSING else default)
+    return flags
+
+
+@dataclasses.dataclass
+class RuleFlag:
+    """A command-line rule flag: the rule option it sets and, per rule that takes it, the
+    option's description and the value used when the flag is not given."""
+
+    flag: str
+    option: str
+    takers: dict
+
+
+def _arg_type(info):
+    if info.kind == "choice":
+        return "switch" if info.choices == (False, True) else tuple(info.choices)
+    return int if info.kind == "int" else float
+
+
+def add_rule_flag(group, spec: RuleFlag, dest: str, helptext: str) -> None:
+    """The argparse flag of a rule hyperparameter: a switch (``--x`` / ``--no-x``), a choice
+    or a number, default None (not given)."""
+    kind = _arg_type(next(iter(spec.takers.values()))[0])
+    if kind == "switch":
+        group.add_argument(spec.flag, dest=dest, action=argparse.BooleanOptionalAction, default=None, help=helptext)
+    elif isinstance(kind, tuple):
+        group.add_argument(spec.flag, dest=dest, choices=kind, default=None, help=helptext)
+    else:
+        group.add_argument(spec.flag, dest=dest, type=kind, default=None, help=helptext)
+
+
 def add_rule_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("update rule")
     group.add_argument("--rule", choices=tuple(optim.RULES), default="gda", help="update rule")
     group.add_argument("--lr", type=float, default=0.1, help="step size (of x with --lr-y)")
     group.add_argument("--lr-y", type=float, default=None, help="discriminator step size (TTUR)")
-    group.add_argument(
-        "--alternating", action="store_true", help="gda/momentum: alternating updates"
-    )
-    group.add_argument("--first", choices=("x", "y"), default=None,
-                       help="gda/momentum with --alternating: who moves first (default y)")
-    group.add_argument(
-        "--k", type=int, default=None,
-        help="gda: steps of the first player per step of the other; unrolled: look-ahead "
-        "steps (default 1 and 5)",
-    )
-    group.add_argument("--beta", type=float, default=None, help="momentum: heavy-ball beta (default 0)")
-    group.add_argument(
-        "--consensus-gamma", type=float, default=None, help="consensus: weight gamma of J^T F (default 0.1)"
-    )
-    group.add_argument("--lam", type=float, default=None, help="sga: adjustment weight lambda (default 0.1)")
-    group.add_argument("--lr-extra", type=float, default=None, help="extragradient: extrapolation step")
+    for dest, spec in rule_flags().items():
+        texts: dict[str, list[str]] = {}
+        for rule, (info, default) in spec.takers.items():
+            text = info.help + ("" if default is None else f" (default {default!r})")
+            texts.setdefault(text, []).append(rule)
+        meanings = "; ".join(f"{', '.join(rules)}: {text}" for text, rules in texts.items())
+        add_rule_flag(group, spec, dest, meanings)
+    takers = [name for name in optim.RULES if optim.takes_base(name)]
     group.add_argument(
         "--base", choices=("adam", "rmsprop"), default=None,
-        help="per-player base transformation (optax semantics)",
+        help=f"per-player base transformation, optax semantics ({', '.join(takers)})",
     )
 
 
@@ -122,26 +166,8 @@ GAME_FLAGS = {
     "gamma": ("--gamma", ("dirac",), 0.0),
     "clip": ("--clip", ("dirac",), None),
 }
-#: Rule flags: (flag, the rule constructor's option it sets).
-RULE_FLAGS = {
-    "alternating": ("--alternating", "alternating"),
-    "first": ("--first", "first"),
-    "k": ("--k", "k"),
-    "beta": ("--beta", "beta"),
-    "consensus_gamma": ("--consensus-gamma", "gamma"),
-    "lam": ("--lam", "lam"),
-    "lr_extra": ("--lr-extra", "lr_extra"),
-}
-#: Values of the options a rule needs when their flag is not given.
-RULE_DEFAULTS = {"momentum": {"beta": 0.0}, "consensus": {"gamma": 0.1}, "sga": {"lam": 0.1}, "unrolled": {"k": 5}}
-
-
 def _given(value) -> bool:
     return value is not None and value is not False
-
-
-def _rule_options(name: str) -> set:
-    return set(inspect.signature(optim.RULES[name]).parameters) - {"lr"}
 
 
 def check_flags(args) -> None:
@@ -161,17 +187,31 @@ def check_flags(args) -> None:
             if getattr(args, dest, None) is None and args.game in takers:
                 setattr(args, dest, default)
     if hasattr(args, "rule"):
-        accepted = _rule_options(args.rule)
-        for dest, (flag, option) in RULE_FLAGS.items():
-            if _given(getattr(args, dest, None)) and option not in accepted:
-                takes = [f for f, o in RULE_FLAGS.values() if o in accepted]
-                takes += ["--base"] if "base" in accepted else []
-                raise SystemExit(f"gamedyn: error: {flag} is not accepted with --rule {args.rule}; it takes "
-                                 f"{', '.join(takes) or 'no rule flags besides --lr and --lr-y'}")
-        if getattr(args, "first", None) is not None and not args.alternating:
-            raise SystemExit("gamedyn: error: --first is not accepted without --alternating (who moves first "
-                             "matters only when the players take turns)")
+        _check_rule_flags(args)
     args._flags_checked = True
+
+
+def _check_rule_flags(args) -> None:
+    flags = rule_flags()
+    for dest, spec in flags.items():
+        if getattr(args, dest, None) is not None and args.rule not in spec.takers:
+            takes = [f.flag for f in flags.values() if args.rule in f.takers]
+            takes += ["--base"] if optim.takes_base(args.rule) else []
+            raise SystemExit(f"gamedyn: error: {spec.flag} is not accepted with --rule {args.rule}; it takes "
+                             f"{', '.join(takes) or 'no rule flags besides --lr and --lr-y'}")
+    if getattr(args, "base", None) is not None and not optim.takes_base(args.rule):
+        raise SystemExit(f"gamedyn: error: --base is not accepted with --rule {args.rule}, which takes no base "
+                         "transformation")
+    for dest, spec in flags.items():
+        if args.rule not in spec.takers:
+            continue
+        info, default = spec.takers[args.rule]
+        needed = info.needs and flags.get(info.needs)
+        if needed and getattr(args, dest, None) is not None and not getattr(args, needed.option, None):
+            raise SystemExit(f"gamedyn: error: {spec.flag} is not accepted without {needed.flag} ({spec.option} "
+                             f"matters only with {needed.option})")
+        if getattr(args, dest, None) is None:
+            setattr(args, dest, default)
 
 
 def game_from_args(args, **overrides) -> games.Game:
@@ -194,18 +234,16 @@ def game_from_args(args, **overrides) -> games.Game:
 
 def rule_from_args(args, **overrides) -> optim.Rule:
     """The update rule the flags describe; ``overrides`` replace individual parameters (the
-    swept ones, already checked against :data:`RULE_PARAMS`)."""
+    swept ones, already checked against :func:`rule_params`)."""
     check_flags(args)
     lr = args.lr if args.lr_y is None else (args.lr, args.lr_y)
     base = {None: None, "adam": optim.adam(), "rmsprop": optim.rmsprop()}[args.base]
-    name = args.rule
-    if base is not None and "base" not in _rule_options(name):
-        raise SystemExit(f"gamedyn: error: --base is not accepted with --rule {name}")
-    options = dict(RULE_DEFAULTS.get(name, {}))
-    options.update({option: getattr(args, dest) for dest, (_, option) in RULE_FLAGS.items()
-                    if _given(getattr(args, dest, None))})
+    options = {spec.option: getattr(args, dest) for dest, spec in rule_flags().items()
+               if args.rule in spec.takers and getattr(args, dest) is not None}
     options.update(overrides)
-    return optim.rule_named(name, options.pop("lr", lr), base=options.pop("base", base), **options)
+    if optim.takes_base(args.rule):
+        options["base"] = options.get("base", base)
+    return optim.rule_named(args.rule, options.pop("lr", lr), **options)
 
 
 # -- parameters a grid can sweep (gamedyn phase --axis NAME=...) --------------------------
@@ -231,26 +269,25 @@ _LR = {
     "ratio": "TTUR ratio lr_y / lr_x (lr_y = ratio * lr_x)",
 }
 
-#: Numeric parameters of each rule that an axis can sweep.
-RULE_PARAMS = {
-    "gda": {**_LR, "k": "steps of the first player per step of the other (with --alternating)"},
-    "extragradient": {**_LR, "lr_extra": "extrapolation step size"},
-    "optimistic": dict(_LR),
-    "momentum": {
-        **_LR,
-        "beta": "heavy-ball momentum of both players (negative allowed)",
-        "beta_x": "generator momentum",
-        "beta_y": "discriminator momentum",
-    },
-    "consensus": {**_LR, "gamma": "consensus weight of J^T F"},
-    "sga": {**_LR, "lam": "adjustment weight lambda"},
-    "proximal": dict(_LR),
-    "cgd": dict(_LR),
-    "unrolled": {**_LR, "k": "look-ahead steps (a whole number)", "lr_unroll": "look-ahead step size"},
-}
 
-#: Parameters that take whole numbers.
-INTEGER_PARAMS = {"k"}
+def rule_params(name: str) -> dict[str, str]:
+    """The parameters of rule ``name`` that a phase axis can sweep, with what they mean:
+    the step sizes (``lr``, ``lr_x``, ``lr_y``, ``ratio``), then every numeric
+    hyperparameter, with ``_x`` / ``_y`` for one player's value of a per-player one."""
+    params = dict(_LR)
+    for option, info in optim.hyperparameters(name).items():
+        if option == "lr" or not info.numeric:
+            continue
+        params[option] = info.help + (" (both players)" if info.pair else "")
+        if info.pair:
+            params[f"{option}_x"] = f"{info.help} (generator)"
+            params[f"{option}_y"] = f"{info.help} (discriminator)"
+    return params
+
+
+def integer_params(name: str) -> set[str]:
+    """The swept parameters of rule ``name`` that take whole numbers."""
+    return {o for o, info in optim.hyperparameters(name).items() if info.kind == "int"}
 
 
 def game_with(args, values: dict) -> games.Game:
@@ -273,7 +310,8 @@ def game_with(args, values: dict) -> games.Game:
 
 
 def rule_with(args, values: dict) -> optim.Rule:
-    """The rule of the flags with the swept parameters ``values`` (names of RULE_PARAMS)."""
+    """The rule of the flags with the swept parameters ``values`` (names of :func:`rule_params`)."""
+    check_flags(args)
     overrides = {}
     # --lr is x's step (and y's unless --lr-y): sweeping lr moves both, lr_x only x
     lr_x = values.get("lr_x", values.get("lr", args.lr))
@@ -285,12 +323,13 @@ def rule_with(args, values: dict) -> optim.Rule:
         lr_y = values.get("lr", args.lr) if args.lr_y is None else args.lr_y
     if any(k in values for k in ("lr", "lr_x", "lr_y", "ratio")):
         overrides["lr"] = (lr_x, lr_y)
-    if "beta" in values or "beta_x" in values or "beta_y" in values:
-        both = values.get("beta", args.beta if args.beta is not None else RULE_DEFAULTS["momentum"]["beta"])
-        overrides["beta"] = (values.get("beta_x", both), values.get("beta_y", both))
-    for key in ("k", "lr_extra", "lam", "lr_unroll"):
-        if key in values:
-            overrides[key] = values[key]
-    if args.rule == "consensus" and "gamma" in values:
-        overrides["gamma"] = values["gamma"]
+    flags = {spec.option: dest for dest, spec in rule_flags().items() if args.rule in spec.takers}
+    for option, info in optim.hyperparameters(args.rule).items():
+        if option == "lr" or not info.numeric:
+            continue
+        if info.pair and (f"{option}_x" in values or f"{option}_y" in values):
+            both = values.get(option, getattr(args, flags[option]))
+            overrides[option] = (values.get(f"{option}_x", both), values.get(f"{option}_y", both))
+        elif option in values:
+            overrides[option] = values[option]
     return rule_from_args(args, **overrides)

@@ -14,8 +14,8 @@ from .. import games, optim
 from ._build import (
     GAME_NAMES,
     GAME_PARAMS,
-    INTEGER_PARAMS,
-    RULE_PARAMS,
+    integer_params,
+    rule_params,
     add_game_arguments,
     add_rule_arguments,
     check_flags,
@@ -51,7 +51,7 @@ def _epilog() -> str:
     lines.append("")
     lines.append("rules and the parameters an axis can sweep:")
     for name in optim.RULES:
-        params = ", ".join(RULE_PARAMS[name])
+        params = ", ".join(rule_params(name))
         lines.append(f"  {name:14s} {params}")
     lines.append("  (lr: both players; lr_x, lr_y: one each; ratio: lr_y = ratio * lr_x;")
     lines.append("   parameters not swept take their flag's value)")
@@ -106,6 +106,8 @@ def add_parser(sub) -> None:
         "zero set is the boundary, e.g. 'lr_x*lr_y - 4' (repeatable)",
     )
     group.add_argument("--title", default=None, help="figure title")
+    group.add_argument("--overwrite", action="store_true",
+                       help="let --data replace an existing file that is not a phase diagram of gamedyn")
     parser.set_defaults(run=run)
 
 
@@ -156,7 +158,7 @@ def parse_axis(text: str):
 
 def resolve(name: str, game: str, rule: str):
     """``(owner, parameter)`` for an axis name: owner is ``"game"`` or ``"rule"``."""
-    game_params, rule_params = GAME_PARAMS[game], RULE_PARAMS[rule]
+    game_params, rules_params = GAME_PARAMS[game], rule_params(rule)
     qualified = {"game": "game", game: "game", "rule": "rule", rule: "rule"}
     if "." in name:
         prefix, param = name.split(".", 1)
@@ -164,19 +166,19 @@ def resolve(name: str, game: str, rule: str):
         if owner is None:
             _fail(f"--axis {name}: unknown qualifier {prefix!r}; write game.{param} or "
                   f"rule.{param}")
-        params = game_params if owner == "game" else rule_params
+        params = game_params if owner == "game" else rules_params
         if param not in params:
             _fail(f"--axis {name}: --{owner} {game if owner == 'game' else rule} has no "
                   f"parameter {param!r}; it has {', '.join(params) or 'none'}")
         return owner, param
-    in_game, in_rule = name in game_params, name in rule_params
+    in_game, in_rule = name in game_params, name in rules_params
     if in_game and in_rule:
         _fail(f"--axis {name} is ambiguous with --game {game} --rule {rule}: write game.{name} "
-              f"({game}: {game_params[name]}) or rule.{name} ({rule}: {rule_params[name]})")
+              f"({game}: {game_params[name]}) or rule.{name} ({rule}: {rules_params[name]})")
     if not (in_game or in_rule):
         _fail(f"--axis {name}: unknown parameter {name!r} for --game {game} --rule {rule}; "
               f"game parameters: {', '.join(game_params) or 'none'}; rule parameters: "
-              f"{', '.join(rule_params)}")
+              f"{', '.join(rules_params)}")
     return ("game" if in_game else "rule"), name
 
 
@@ -190,9 +192,10 @@ def _axes_from_args(args):
         if (owner, param) in seen:
             _fail(f"--axis {text!r}: {owner}.{param} is swept twice")
         seen.add((owner, param))
-        if param in INTEGER_PARAMS:
-            if not np.all(values == np.round(values)) or np.any(values < 1):
-                _fail(f"--axis {text!r}: {param} takes whole numbers >= 1")
+        if owner == "rule" and param in integer_params(args.rule):
+            least = optim.hyperparameters(args.rule)[param].minimum
+            if not np.all(values == np.round(values)) or np.any(values < least):
+                _fail(f"--axis {text!r}: {param} takes whole numbers >= {least}")
             values = values.astype(int)
         key = name.replace(".", "_")
         axes[key] = values
@@ -217,6 +220,7 @@ def run(args) -> int:
         _fail(f"--steps {args.steps} is not accepted; expected >= 0")
     if args.chunk is not None and args.chunk < 1:
         _fail(f"--chunk {args.chunk} is not accepted; expected >= 1")
+    _check_outputs(args, axes)
 
     def make(**params):
         game_values = {owners[k][1]: v for k, v in params.items() if owners[k][0] == "game"}
@@ -227,11 +231,15 @@ def run(args) -> int:
     static = tuple(k for k, (owner, param) in owners.items()
                    if owner == "rule" and param == "k" and args.rule == "unrolled")
     start = time.perf_counter()
-    ds = phase_layer.phase_diagram(
-        make, axes, steps=args.steps, seed=args.seed, out=args.data, chunk=args.chunk,
-        backend=args.backend, radius=args.radius, method=args.method, static=static,
-        address=args.address,
-    )
+    try:
+        ds = phase_layer.phase_diagram(
+            make, axes, steps=args.steps, seed=args.seed, out=args.data, chunk=args.chunk,
+            backend=args.backend, radius=args.radius, method=args.method, static=static,
+            address=args.address, overwrite=args.overwrite,
+        )
+    except ConnectionError as error:
+        _fail(f"--address {args.address!r}: no Ray cluster answered ({str(error).splitlines()[0][:200]}); "
+              "start one with 'ray start --head' or leave --address out for a local Ray")
     seconds = time.perf_counter() - start
     cells = int(np.prod([len(v) for v in axes.values()]))
     print(f"game      {ds.attrs['game']}")
@@ -259,24 +267,48 @@ def run(args) -> int:
     return 0
 
 
-def _figure(ds, args, plots):
+def _check_outputs(args, axes) -> None:
+    """Every output path and expression, checked before the sweep (which may take hours)."""
     import matplotlib.pyplot as plt
+
+    if args.boundary and args.out is None:
+        _fail("--boundary is drawn on the figure; give --out PNG too")
+    if args.out is not None:
+        out = Path(args.out)
+        formats = plt.figure().canvas.get_supported_filetypes()
+        plt.close("all")
+        if out.is_dir() or out.suffix.lstrip(".").lower() not in formats:
+            _fail(f"--out {args.out!r} is not accepted; expected a figure file ending in one of "
+                  f"{', '.join('.' + f for f in sorted(formats))}" + (" (it is a folder)" if out.is_dir() else ""))
+    if args.data is not None and Path(args.data).is_dir():
+        _fail(f"--data {args.data!r} is a folder; expected a NetCDF file path, e.g. diagram.nc")
+    _boundaries(args, axes)
+
+
+def _boundaries(args, axes):
     import sympy
 
+    if not args.boundary:
+        return None
+    boundary = []
+    names = {n: sympy.Symbol(n) for n in axes}
+    for text in args.boundary:
+        try:
+            boundary.append(sympy.sympify(text, locals=names))
+        except (sympy.SympifyError, SyntaxError, TypeError) as err:
+            _fail(f"--boundary {text!r} is not a sympy expression: {err}")
+        unknown = sorted(str(s) for s in boundary[-1].free_symbols if str(s) not in names)
+        if unknown:
+            _fail(f"--boundary {text!r} uses {', '.join(unknown)}; the axes are "
+                  f"{', '.join(names)}")
+    return boundary
+
+
+def _figure(ds, args, plots):
+    import matplotlib.pyplot as plt
+
     plots.use_style()
-    boundary = None
-    if args.boundary:
-        boundary = []
-        names = {n: sympy.Symbol(n) for n in ds.sizes}
-        for text in args.boundary:
-            try:
-                boundary.append(sympy.sympify(text, locals=names))
-            except (sympy.SympifyError, SyntaxError, TypeError) as err:
-                _fail(f"--boundary {text!r} is not a sympy expression: {err}")
-            unknown = sorted(str(s) for s in boundary[-1].free_symbols if str(s) not in names)
-            if unknown:
-                _fail(f"--boundary {text!r} uses {', '.join(unknown)}; the axes are "
-                      f"{', '.join(names)}")
+    boundary = _boundaries(args, ds.sizes)
     variables = ["spectral_radius", "predicted"] + (["observed"] if "observed" in ds else [])
     fig, axs = plt.subplots(1, len(variables), figsize=(5.0 * len(variables), 4.3),
                             layout="constrained")

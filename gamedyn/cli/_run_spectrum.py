@@ -68,7 +68,7 @@ def _print_path_angle(angle: dict) -> None:
 def run(args) -> int:
     from pathlib import Path
 
-    from ..bridge._check import run_path_angle, run_spectrum
+    from ..bridge import run_path_angle, run_spectrum
 
     for name in ("k", "batches", "batch", "maxiter"):
         if getattr(args, name) < 1:

@@ -38,7 +38,7 @@ def _parse_value(name: str, text: str, kind):
 
 
 def parse_grid(specs) -> dict:
-    from ..bridge._config import TrainConfig
+    from ..bridge import TrainConfig
 
     hints = typing.get_type_hints(TrainConfig)
     fields = {f.name for f in dataclasses.fields(TrainConfig)} - {"out"}
@@ -79,7 +79,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..bridge._sweep import sweep
+    from ..bridge import sweep
 
     grid = parse_grid(args.grid)
     base = config_from_args(args)

@@ -40,17 +40,8 @@ FIELD_HELP = {
     "augment": "DiffAugment policy, e.g. 'color,translation,cutout'",
     "label_smoothing": "one-sided label smoothing of the real target",
     "clip": "WGAN weight clipping of D's parameters to [-clip, clip]",
-    "rule": "update rule: gda, extragradient, optimistic, momentum, consensus, sga, proximal, unrolled, cgd",
     "lr": "step size (of the generator with --lr-y)",
     "lr_y": "discriminator step size (TTUR)",
-    "alternating": "alternating updates (gda, momentum)",
-    "first": "which player moves first when alternating",
-    "k": "gda: steps of the first player per step of the other",
-    "beta": "momentum: heavy-ball beta (negative allowed)",
-    "consensus_gamma": "consensus: weight of J^T F",
-    "lam": "sga: adjustment weight",
-    "lr_extra": "extragradient: extrapolation step",
-    "unroll": "unrolled: look-ahead discriminator steps",
     "base": "per-player base: adam, rmsprop or none",
     "b1": "Adam beta1",
     "b2": "Adam beta2",
@@ -82,14 +73,42 @@ def _parser_type(annotation):
     return str
 
 
+def _field_help() -> dict:
+    """FIELD_HELP and the rule fields' help, derived from the rules' declarations."""
+    from .. import optim
+    from ..bridge import RULE_FIELDS
+
+    helps = dict(FIELD_HELP, rule=f"update rule: {', '.join(optim.RULES)}")
+    for field, option in RULE_FIELDS.items():
+        texts = [f"{name}: {optim.hyperparameters(name)[option].help}" for name in optim.RULES
+                 if option in optim.hyperparameters(name) and (field == "unroll") == (name == "unrolled")]
+        helps[field] = "; ".join(texts)
+    return helps
+
+
+def _option_flags() -> dict:
+    """Flags of the rule hyperparameters that TrainConfig has no named field for (they go to
+    ``rule_options``): ``dest -> RuleFlag``."""
+    from ..bridge import RULE_FIELDS
+    from ._build import rule_flags
+
+    return {f"rule_option_{dest}": spec for dest, spec in rule_flags().items()
+            if spec.option not in RULE_FIELDS.values()}
+
+
 def add_config_flags(parser, *, out_help: str | None = None) -> None:
-    """One flag per TrainConfig field (``--lr-y`` for ``lr_y``, ...)."""
-    from ..bridge._config import TrainConfig
+    """One flag per TrainConfig field (``--lr-y`` for ``lr_y``, ...), and one per rule
+    hyperparameter without a field (into ``rule_options``)."""
+    from ..bridge import TrainConfig
+    from ._build import add_rule_flag
 
     hints = typing.get_type_hints(TrainConfig)
+    helps = _field_help()
     for field in dataclasses.fields(TrainConfig):
+        if field.name == "rule_options":
+            continue
         flag = "--" + field.name.replace("_", "-")
-        helptext = FIELD_HELP.get(field.name, "") + f" (default {field.default!r})"
+        helptext = helps.get(field.name, "") + f" (default {field.default!r})"
         if hints[field.name] is bool:
             parser.add_argument(flag, dest=field.name, action="store_true", default=field.default, help=helptext)
         elif field.name == "spectral_norm":
@@ -100,11 +119,19 @@ def add_config_flags(parser, *, out_help: str | None = None) -> None:
                                 help=out_help if (field.name == "out" and out_help) else helptext)
 
 
+    for dest, spec in _option_flags().items():
+        helptext = "; ".join(f"{rule}: {i.help}" for rule, (i, _) in spec.takers.items()) + " (rule_options)"
+        add_rule_flag(parser, spec, dest, helptext)
+
+
 def config_from_args(args):
     """The TrainConfig the flags describe (``--reg none`` means no regulariser)."""
-    from ..bridge._config import TrainConfig
+    from ..bridge import TrainConfig
 
-    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)}
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if f.name != "rule_options"}
+    options = {spec.option: getattr(args, dest) for dest, spec in _option_flags().items()
+               if getattr(args, dest, None) is not None}
+    values["rule_options"] = options or None
     if values["reg"] in ("none", ""):
         values["reg"] = None
     return TrainConfig(**values)
@@ -128,7 +155,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..bridge._train import train
+    from ..bridge import train
 
     config = config_from_args(args)
     result = train(config, resume=args.resume, progress=not args.quiet)

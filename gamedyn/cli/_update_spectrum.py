@@ -47,8 +47,8 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from pathlib import Path
 
-    from ..bridge._check import run_update_spectrum
-    from ..bridge._config import RULE_NAMES
+    from ..bridge import run_update_spectrum
+    from ..optim import RULES
 
     for name in ("k", "batch", "horizon"):
         if getattr(args, name) < 1:
@@ -57,8 +57,8 @@ def run(args) -> int:
         raise ValueError(f"--tol {args.tol} is not accepted; expected a positive number")
     if not args.eps > 0:
         raise ValueError(f"--eps {args.eps} is not accepted; expected a positive number")
-    if args.rule is not None and args.rule not in RULE_NAMES:
-        raise ValueError(f"--rule {args.rule!r} is not accepted; expected one of {', '.join(RULE_NAMES)}")
+    if args.rule is not None and args.rule not in RULES:
+        raise ValueError(f"--rule {args.rule!r} is not accepted; expected one of {', '.join(RULES)}")
     out = run_update_spectrum(Path(args.run_dir), args.rule, args.k, batch=args.batch, seed=args.seed, tol=args.tol,
                               maxiter=args.maxiter, device=args.device, response=args.response,
                               horizon=args.horizon, eps=args.eps, frozen=not args.unfrozen)

@@ -9,12 +9,13 @@ bound), on probability vectors or densities on a grid (JAX); Wasserstein-1 betwe
 [0.6931471805599453, inf, 1.0]
 """
 
-from ._discrete import chi2, gaussian_kl, js, kl, reverse_kl, tv
+from ._discrete import chi2, gaussian_kl, js, kl, kl_terms, reverse_kl, tv
 from ._fdiv import F_DIVERGENCES, FDivergence, f_divergence, optimal_critic, variational_bound
 from ._wasserstein import W1_METHODS, w1
 
 __all__ = [
     "kl",
+    "kl_terms",
     "reverse_kl",
     "js",
     "tv",

@@ -21,7 +21,7 @@ import numpy as np
 
 from .._checks import _describe, check_positive, is_traced
 
-__all__ = ["kl", "reverse_kl", "js", "tv", "chi2", "gaussian_kl"]
+__all__ = ["kl", "kl_terms", "reverse_kl", "js", "tv", "chi2", "gaussian_kl"]
 
 # A probability vector must sum to 1 within this relative tolerance: room for float32
 # inputs (about 1e-7 per entry, summed over a few hundred entries).
@@ -89,8 +89,8 @@ def _reduce(terms, p, q, cell, axis):
     return jnp.sum(terms(p, q), axis=axis) * cell
 
 
-def _kl_terms(p, q):
-    """``p log(p/q)`` elementwise with ``0 log(0/q) = 0`` and ``p log(p/0) = inf``; the
+def kl_terms(p, q):
+    """``p log(p/q)`` elementwise (the terms :func:`kl` sums) with ``0 log(0/q) = 0`` and ``p log(p/0) = inf``; the
     double ``where`` keeps the gradient finite wherever the value is."""
     p_pos, q_pos = p > 0, q > 0
     p_safe = jnp.where(p_pos, p, 1.0)
@@ -100,12 +100,12 @@ def _kl_terms(p, q):
 
 
 def _reverse_kl_terms(p, q):
-    return _kl_terms(q, p)
+    return kl_terms(q, p)
 
 
 def _js_terms(p, q):
     m = 0.5 * (p + q)
-    return 0.5 * (_kl_terms(p, m) + _kl_terms(q, m))
+    return 0.5 * (kl_terms(p, m) + kl_terms(q, m))
 
 
 def _tv_terms(p, q):
@@ -131,7 +131,7 @@ def kl(p, q, *, dx=None, axis=-1):
     Array(inf, dtype=float64)
     """
     p, q, cell, axis = _prepare(p, q, dx, axis)
-    return _reduce(_kl_terms, p, q, cell, axis)
+    return _reduce(kl_terms, p, q, cell, axis)
 
 
 def reverse_kl(p, q, *, dx=None, axis=-1):

@@ -6,6 +6,7 @@ field is ``F(z) = -(grad_x loss_x, grad_y loss_y)``. See :class:`Game`.
 
 from ._base import Game, vector_field
 from ._dirac import LOSSES, REGULARIZERS, DiracGAN, safe_norm
+from ._gan_losses import GAN_LOSSES, JAX_LOSS_OPS, GanLoss, discriminator_terms
 from ._linear import Bilinear, Quadratic
 from ._mixture import (
     F_DIVERGENCES,
@@ -23,8 +24,11 @@ __all__ = [
     "Quadratic",
     "DiracGAN",
     "LOSSES",
+    "GAN_LOSSES",
+    "GanLoss",
+    "JAX_LOSS_OPS",
+    "discriminator_terms",
     "REGULARIZERS",
-    "safe_norm",
     "GaussianMixture",
     "MixtureBatch",
     "MIXTURE_LOSSES",

@@ -17,10 +17,12 @@ import numpy as np
 from .._checks import check_choice, check_int, check_nonnegative, check_positive
 from .._pytree import pytree_dataclass
 from ._base import Game
+from ._gan_losses import GAN_LOSSES, JAX_LOSS_OPS
 
 __all__ = ["DiracGAN", "LOSSES", "REGULARIZERS", "safe_norm"]
 
-LOSSES = ("saturating", "nonsaturating", "wasserstein", "least_squares", "hinge")
+#: The Dirac GAN's losses: the whole GAN loss family (``gamedyn.games._gan_losses``).
+LOSSES = tuple(GAN_LOSSES)
 REGULARIZERS = (None, "r1", "r2", "gp", "instance_noise")
 
 
@@ -44,51 +46,16 @@ def _safe_norm_jvp(primals, tangents):
     return norm, jnp.sum(unit * dv)
 
 
-def _logistic(t):
-    # f(t) = -log(1 + exp(-t)) = log sigmoid(t), written stably.
-    return -jnp.logaddexp(0.0, -t)
-
-
-def _identity(t):
-    return t
-
-
-def _least_squares(t):
-    # f(t) = -(t - 1)^2 / 2: L = -(D(fake) - 1)^2/2 - (D(real) + 1)^2/2 (LSGAN, labels +-1).
-    return -0.5 * jnp.square(t - 1.0)
-
-
-def _hinge(t):
-    # f(t) = -max(0, 1 - t): L = -max(0, 1 - D(fake)) - max(0, 1 + D(real)).
-    return -jax.nn.relu(1.0 - t)
-
-
-_F = {
-    "saturating": _logistic,
-    "nonsaturating": _logistic,
-    "wasserstein": _identity,
-    "least_squares": _least_squares,
-    "hinge": _hinge,
-}
-
-# f'(0): 1/2 for the logistic losses, 1 for the others.
-_F_PRIME_0 = {
-    "saturating": 0.5,
-    "nonsaturating": 0.5,
-    "wasserstein": 1.0,
-    "least_squares": 1.0,
-    "hinge": 1.0,
-}
+def _f(loss: str, t):
+    """The concave ``f`` of the loss (``gamedyn.games._gan_losses``)."""
+    return GAN_LOSSES[loss].f(JAX_LOSS_OPS, t)
 
 
 def _generator_loss(loss: str, t):
-    """Generator loss as a function of ``t = D(G(z)) = psi * theta``."""
-    f = _F[loss]
-    if loss == "saturating":
-        return f(t)  # minimises L itself
-    if loss in ("nonsaturating", "least_squares"):
-        return -f(-t)  # -log sigmoid(-D) (Goodfellow 2014); (D + 1)^2 / 2 (LSGAN)
-    return t  # wasserstein and hinge: minimise D(G(z))
+    """Generator loss as a function of ``t = psi * theta``: the family's ``g(D_f)`` at the
+    bridge-convention logit ``D_f = -t`` (saturating: ``f(t)``; non-saturating:
+    ``-log sigmoid(-t)``; least squares: ``(t + 1)^2 / 2``; Wasserstein and hinge: ``t``)."""
+    return GAN_LOSSES[loss].g(JAX_LOSS_OPS, -t)
 
 
 @pytree_dataclass(static=("loss", "reg", "noise_nodes"))
@@ -142,7 +109,7 @@ class DiracGAN(Game):
     @property
     def f_prime_0(self) -> float:
         """``f'(0)``, the rotation speed of the unregularised game at its equilibrium."""
-        return _F_PRIME_0[self.loss]
+        return GAN_LOSSES[self.loss].f_prime_0
 
     @property
     def equilibrium(self):
@@ -159,9 +126,8 @@ class DiracGAN(Game):
 
     def discriminator_objective(self, theta, psi):
         """``L(theta, psi)``, maximised by the discriminator (noise-averaged if any)."""
-        f = _F[self.loss]
-        fake = self._expect(lambda e: f(psi * (theta + e)))
-        real = self._expect(lambda e: f(-psi * e))
+        fake = self._expect(lambda e: _f(self.loss, psi * (theta + e)))
+        real = self._expect(lambda e: _f(self.loss, -psi * e))
         return fake + real
 
     def penalty(self, psi):

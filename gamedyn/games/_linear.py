@@ -5,15 +5,24 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import check_real, is_traced
+from .._checks import NotANumberError, check_real, is_traced
 from .._pytree import pytree_dataclass
 from ._base import Game
 
 __all__ = ["Bilinear", "Quadratic"]
 
 
+def _numeric(name: str, value, what: str):
+    """``value`` as a JAX array, or an error naming ``name`` if it is not numeric."""
+    if not is_traced(value):
+        kind = np.asarray(value).dtype.kind if not isinstance(value, (str, bytes)) else "U"
+        if kind not in "biuf":
+            raise NotANumberError(f"{name}={value!r} is not accepted; expected {what}")
+    return jnp.asarray(value)
+
+
 def _matrix(name: str, value, shape=None):
-    arr = jnp.asarray(value)
+    arr = _numeric(name, value, "a matrix of finite numbers, e.g. [[1.0, 0.0], [0.0, 0.5]]")
     if not jnp.issubdtype(arr.dtype, jnp.floating):
         arr = arr.astype(jnp.result_type(float))
     if arr.ndim != 2 or 0 in arr.shape:
@@ -28,7 +37,7 @@ def _matrix(name: str, value, shape=None):
 
 
 def _vector(name: str, value, n: int):
-    arr = jnp.asarray(value)
+    arr = _numeric(name, value, f"a vector of {n} finite numbers")
     if not jnp.issubdtype(arr.dtype, jnp.floating):
         arr = arr.astype(jnp.result_type(float))
     if arr.shape != (n,):

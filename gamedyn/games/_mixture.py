@@ -30,6 +30,7 @@ from .._pytree import pytree_dataclass
 from . import _mlp
 from ._base import Game
 from ._dirac import safe_norm
+from ._gan_losses import GAN_LOSSES, JAX_LOSS_OPS, discriminator_terms
 
 __all__ = [
     "GaussianMixture",
@@ -40,24 +41,13 @@ __all__ = [
     "adversarial_losses",
 ]
 
-#: Losses of the Gaussian-mixture game. The last four are f-GAN objectives (Nowozin et al.
+#: Losses of the Gaussian-mixture game: the GAN loss family (``_gan_losses``), WGAN-GP,
+#: the relativistic standard GAN, and f-GAN objectives. The last four are f-GAN objectives (Nowozin et al.
 #: 2016) named by the divergence they estimate between data ``P`` and model ``Q``:
 #: ``forward_kl`` = KL(P || Q), ``reverse_kl`` = KL(Q || P), ``js`` = Jensen-Shannon,
 #: ``pearson`` = Pearson chi^2.
-MIXTURE_LOSSES = (
-    "saturating",
-    "nonsaturating",
-    "wasserstein",
-    "wgan_gp",
-    "least_squares",
-    "hinge",
-    "relativistic",
-    "forward_kl",
-    "reverse_kl",
-    "js",
-    "pearson",
-)
 F_DIVERGENCES = ("forward_kl", "reverse_kl", "js", "pearson")
+MIXTURE_LOSSES = (*GAN_LOSSES, "wgan_gp", "relativistic", *F_DIVERGENCES)
 GEN_OBJECTIVES = ("loss", "feature_matching")
 
 #: WGAN weight-clipping bound used when ``loss="wasserstein"`` and ``clip`` is not given
@@ -118,18 +108,12 @@ def adversarial_losses(loss: str, d_real, d_fake, *, f_generator: str = "minimax
     >>> round(float(lx), 12), round(float(ly), 12)  # log 2 and 2 log 2 at D = 1/2
     (0.69314718056, 1.386294361120)
     """
-    if loss in ("saturating", "nonsaturating"):
-        loss_y = jnp.mean(jax.nn.softplus(-d_real)) + jnp.mean(jax.nn.softplus(d_fake))
-        loss_x = -loss_y if loss == "saturating" else jnp.mean(jax.nn.softplus(-d_fake))
-    elif loss in ("wasserstein", "wgan_gp"):
-        loss_y = jnp.mean(d_fake) - jnp.mean(d_real)
-        loss_x = -loss_y
-    elif loss == "least_squares":
-        loss_y = 0.5 * jnp.mean((d_real - 1.0) ** 2) + 0.5 * jnp.mean((d_fake + 1.0) ** 2)
-        loss_x = 0.5 * jnp.mean((d_fake - 1.0) ** 2)
-    elif loss == "hinge":
-        loss_y = jnp.mean(jax.nn.relu(1.0 - d_real)) + jnp.mean(jax.nn.relu(1.0 + d_fake))
-        loss_x = -jnp.mean(d_fake)
+    family = "wasserstein" if loss == "wgan_gp" else loss
+    if family in GAN_LOSSES:
+        real, fake = discriminator_terms(family, JAX_LOSS_OPS, d_real, d_fake)
+        loss_y = jnp.mean(real) + jnp.mean(fake)
+        entry = GAN_LOSSES[family]
+        loss_x = -loss_y if entry.minimax else jnp.mean(entry.g(JAX_LOSS_OPS, d_fake))
     elif loss == "relativistic":
         loss_y = jnp.mean(jax.nn.softplus(-(d_real - d_fake)))
         loss_x = jnp.mean(jax.nn.softplus(-(d_fake - d_real)))

@@ -29,7 +29,7 @@ import numpy as np
 from jax import lax
 
 from .._checks import _describe, check_int, check_positive, is_traced
-from ..divergences._discrete import _kl_terms
+from ..divergences import kl_terms
 
 __all__ = ["ModeStats", "mode_stats", "mode_stats_from_labels", "ideal_high_quality"]
 
@@ -133,7 +133,7 @@ def _histogram_stats(labels, high_quality, weights, min_count):
     captured = counts >= min_count
     total = jnp.sum(counts)
     histogram = counts / jnp.maximum(total, 1)
-    kl = jnp.where(total > 0, jnp.sum(_kl_terms(histogram, weights)), jnp.inf)
+    kl = jnp.where(total > 0, jnp.sum(kl_terms(histogram, weights)), jnp.inf)
     return counts, captured, kl
 
 

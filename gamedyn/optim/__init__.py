@@ -13,6 +13,7 @@ backend (JAX here; the PyTorch bridge supplies the same operations).
 from .._pytree import pytree_dataclass
 from ._backend import JAX_OPS, JaxOps, JaxOracle, as_oracle
 from ._base import Adam, Base, OptaxBase, RMSProp, adam, as_base, rmsprop
+from ._hyper import KINDS, Hyper, hyper, hyperparameters, register_rule, takes_base
 from ._rules import (
     GDA,
     RULES,
@@ -43,6 +44,12 @@ __all__ = [
     "RuleState",
     "RULES",
     "rule_named",
+    "register_rule",
+    "hyper",
+    "Hyper",
+    "hyperparameters",
+    "takes_base",
+    "KINDS",
     "gda",
     "extragradient",
     "optimistic",
@@ -68,9 +75,5 @@ __all__ = [
     "adam",
     "rmsprop",
     "as_base",
-    "JaxOps",
-    "JaxOracle",
-    "JAX_OPS",
-    "as_oracle",
     "pytree_dataclass",
 ]

@@ -27,23 +27,14 @@ static.
 
 from __future__ import annotations
 
-import inspect
 from typing import Any, ClassVar, NamedTuple
 
 import jax.numpy as jnp
 
-from .._checks import (
-    check_choice,
-    check_int,
-    check_nonnegative,
-    check_pair,
-    check_positive,
-    check_real,
-    is_traced,
-)
 from .._pytree import pytree_dataclass
 from ._backend import JAX_OPS, as_oracle
 from ._base import Adam, as_base
+from ._hyper import RULES, check_hyperparameters, hyper, hyperparameters, register_rule, rule_class
 
 __all__ = [
     "RuleState",
@@ -90,10 +81,6 @@ def _pair(value):
     return value, value
 
 
-def _check_lr(name, value):
-    check_pair(name, value, check_nonnegative, what="a finite step size >= 0")
-
-
 class Rule:
     """Base of all update rules (see the module docstring for each rule's map).
 
@@ -101,11 +88,24 @@ class Rule:
     ``game`` is a :class:`~gamedyn.games.Game` (JAX) or a backend oracle.
     """
 
+    #: True if the rule is stable at every step size on monotone games (implicit rules):
+    #: the Hypothesis strategies then draw larger steps.
+    any_step_size: ClassVar[bool] = False
+
     #: True if the rule remembers the previous iterate (its update map then acts on the
     #: augmented state ``(z_t, z_{t-1})``).
     memory: ClassVar[bool] = False
 
     # -- hyperparameter access ---------------------------------------------------------
+    def per_player(self, name: str):
+        """``(value for x, value for y)`` of a hyperparameter that may be a pair.
+
+        >>> import gamedyn as gd
+        >>> gd.optim.momentum(0.1, (0.5, -0.5)).per_player("beta")
+        (0.5, -0.5)
+        """
+        return _pair(getattr(self, name))
+
     @property
     def lr_x(self):
         return _pair(self.lr)[0]
@@ -184,33 +184,32 @@ class Rule:
             y, by = move_y(x, y, by)
         return x, y, (bx, by)
 
-    def _common_checks(self):
-        _check_lr("lr", self.lr)
-        object.__setattr__(self, "base", as_base(getattr(self, "base", None)))
+    # -- construction: every declared hyperparameter checked (see ``_hyper``) ------------
+    def __post_init__(self):
+        if "base" in hyperparameters(self):
+            object.__setattr__(self, "base", as_base(self.base))
+        check_hyperparameters(self)
+        self._check()
+
+    def _check(self):
+        """Checks across fields beyond each field's own (none by default)."""
 
 
 # ---------------------------------------------------------------------------------------
-@pytree_dataclass(static=("alternating", "first"))
+@register_rule("gda")
+@pytree_dataclass
 class GDA(Rule):
     """Gradient descent-ascent, simultaneous or alternating (with ``k`` steps of the player
     that moves first, and per-player step sizes for TTUR)."""
 
-    lr: Any
-    alternating: bool = False
-    first: str = "y"
-    k: Any = 1
-    base: Any = None
-
-    def __post_init__(self):
-        self._common_checks()
-        check_choice("alternating", self.alternating, (False, True))
-        check_choice("first", self.first, ("x", "y"))
-        check_int("k", self.k, minimum=1)
-        if not self.alternating and not is_traced(self.k) and int(self.k) != 1:
-            raise ValueError(
-                f"k={self.k!r} is not accepted with alternating=False; k steps of the first "
-                "player need alternating=True"
-            )
+    lr: Any = hyper(kind="step", pair=True, help="step size; a pair (lr_x, lr_y) for TTUR")
+    alternating: bool = hyper(False, kind="choice", choices=(False, True), draw=(False, True),
+                              help="alternating updates")
+    first: str = hyper("y", kind="choice", choices=("x", "y"), needs="alternating", draw=("y", "x"),
+                       help="who moves first when alternating")
+    k: Any = hyper(1, kind="int", minimum=1, needs="alternating", draw=(1, 3),
+                   help="steps of the first player per step of the other (alternating)")
+    base: Any = hyper(None, kind="base", help="per-player base transformation (Adam, RMSProp)")
 
     def _step(self, oracle, state):
         x, y = state.x, state.y
@@ -231,20 +230,16 @@ class GDA(Rule):
         return state._replace(x=x, y=y, base=base, count=state.count + 1)
 
 
+@register_rule("extragradient")
 @pytree_dataclass
 class Extragradient(Rule):
     """Extragradient (Korpelevich 1976): extrapolate with ``lr_extra`` (default ``lr``),
     then step from ``z`` with the field at the extrapolated point. With a base, both moves
     advance the base state (Extra-Adam, Gidel et al. 2019)."""
 
-    lr: Any
-    lr_extra: Any = None
-    base: Any = None
-
-    def __post_init__(self):
-        self._common_checks()
-        if self.lr_extra is not None:
-            _check_lr("lr_extra", self.lr_extra)
+    lr: Any = hyper(kind="step", pair=True, help="step size; a pair (lr_x, lr_y) for TTUR")
+    lr_extra: Any = hyper(None, kind="step", pair=True, help="extrapolation step size (default lr)")
+    base: Any = hyper(None, kind="base", help="per-player base transformation (Adam, RMSProp)")
 
     def _step(self, oracle, state):
         x, y = state.x, state.y
@@ -259,6 +254,7 @@ class Extragradient(Rule):
         return state._replace(x=x1, y=y1, base=(bx, by), count=state.count + 1)
 
 
+@register_rule("optimistic")
 @pytree_dataclass
 class Optimistic(Rule):
     """Optimistic GDA (Popov 1980; Daskalakis et al. 2018): ``z+ = z + eta (2 u_t - u_{t-1})``
@@ -267,11 +263,8 @@ class Optimistic(Rule):
 
     memory: ClassVar[bool] = True
 
-    lr: Any
-    base: Any = None
-
-    def __post_init__(self):
-        self._common_checks()
+    lr: Any = hyper(kind="step", pair=True, help="step size; a pair (lr_x, lr_y) for TTUR")
+    base: Any = hyper(None, kind="base", help="per-player base transformation (Adam, RMSProp)")
 
     def _init_memory(self, ops, x, y):
         return (ops.zeros_like(x), ops.zeros_like(y))
@@ -298,7 +291,8 @@ class Optimistic(Rule):
         return RuleState(x1, y1, (ux, uy), (bx, by), state.count + 1)
 
 
-@pytree_dataclass(static=("alternating", "first"))
+@register_rule("momentum")
+@pytree_dataclass
 class Momentum(Rule):
     """Heavy-ball momentum (Polyak 1964) per player, ``beta`` a scalar or a pair and
     negative values allowed (Gidel et al. 2019): ``p+ = p + lr F_p + beta (p_t - p_{t-1})``.
@@ -306,17 +300,14 @@ class Momentum(Rule):
 
     memory: ClassVar[bool] = True
 
-    lr: Any
-    beta: Any
-    alternating: bool = False
-    first: str = "y"
-    base: Any = None
-
-    def __post_init__(self):
-        self._common_checks()
-        check_pair("beta", self.beta, check_real, what="a finite real number")
-        check_choice("alternating", self.alternating, (False, True))
-        check_choice("first", self.first, ("x", "y"))
+    lr: Any = hyper(kind="step", pair=True, help="step size; a pair (lr_x, lr_y) for TTUR")
+    beta: Any = hyper(kind="real", pair=True, cli_default=0.0, draw=(-0.9, 0.9),
+                      help="heavy-ball momentum (negative allowed)")
+    alternating: bool = hyper(False, kind="choice", choices=(False, True), draw=(False, True),
+                              help="alternating updates")
+    first: str = hyper("y", kind="choice", choices=("x", "y"), needs="alternating", draw=("y", "x"),
+                       help="who moves first when alternating")
+    base: Any = hyper(None, kind="base", help="per-player base transformation (Adam, RMSProp)")
 
     def _init_memory(self, ops, x, y):
         return (x, y)
@@ -350,18 +341,16 @@ class Momentum(Rule):
         return RuleState(x1, y1, (x, y), base, state.count + 1)
 
 
+@register_rule("consensus")
 @pytree_dataclass
 class Consensus(Rule):
     """Consensus optimization (Mescheder, Nowozin & Geiger 2017): move along
     ``F - gamma grad(|F|^2 / 2) = F - gamma J^T F``."""
 
-    lr: Any
-    gamma: Any
-    base: Any = None
-
-    def __post_init__(self):
-        self._common_checks()
-        check_nonnegative("gamma", self.gamma)
+    lr: Any = hyper(kind="step", pair=True, help="step size; a pair (lr_x, lr_y) for TTUR")
+    gamma: Any = hyper(kind="nonnegative", flag="consensus-gamma", cli_default=0.1, draw=(0.0, 2.0),
+                       help="weight gamma of J^T F")
+    base: Any = hyper(None, kind="base", help="per-player base transformation (Adam, RMSProp)")
 
     def _step(self, oracle, state):
         x, y = state.x, state.y
@@ -373,7 +362,8 @@ class Consensus(Rule):
         return state._replace(x=x1, y=y1, base=(bx, by), count=state.count + 1)
 
 
-@pytree_dataclass(static=("align",))
+@register_rule("sga")
+@pytree_dataclass
 class SGA(Rule):
     """Symplectic gradient adjustment (Balduzzi et al. 2018, eq. 4 and Algorithm 1).
 
@@ -384,17 +374,12 @@ class SGA(Rule):
     ``sign(<xi, grad H> <A^T xi, grad H> / n + align_eps)``, ``grad H = J^T F``.
     """
 
-    lr: Any
-    lam: Any
-    align: bool = False
-    align_eps: Any = 0.1
-    base: Any = None
-
-    def __post_init__(self):
-        self._common_checks()
-        check_real("lam", self.lam)
-        check_choice("align", self.align, (False, True))
-        check_nonnegative("align_eps", self.align_eps)
+    lr: Any = hyper(kind="step", pair=True, help="step size; a pair (lr_x, lr_y) for TTUR")
+    lam: Any = hyper(kind="real", cli_default=0.1, draw=(-1.0, 1.0), help="adjustment weight lambda")
+    align: bool = hyper(False, kind="choice", choices=(False, True),
+                        help="choose the sign of lambda by the alignment rule")
+    align_eps: Any = hyper(0.1, kind="nonnegative", needs="align", help="epsilon of the alignment rule")
+    base: Any = hyper(None, kind="base", help="per-player base transformation (Adam, RMSProp)")
 
     def _step(self, oracle, state):
         x, y = state.x, state.y
@@ -416,6 +401,7 @@ class SGA(Rule):
         return state._replace(x=x1, y=y1, base=(bx, by), count=state.count + 1)
 
 
+@register_rule("proximal")
 @pytree_dataclass
 class Proximal(Rule):
     """Proximal point / implicit Euler: ``z+ = z + eta F(z+)``.
@@ -425,15 +411,11 @@ class Proximal(Rule):
     the state's dtype) or ``max_iter`` iterations. Exact in one Newton step on linear games.
     """
 
-    lr: Any
-    tol: Any = None
-    max_iter: int = 50
+    any_step_size: ClassVar[bool] = True
 
-    def __post_init__(self):
-        _check_lr("lr", self.lr)
-        if self.tol is not None:
-            check_positive("tol", self.tol)
-        check_int("max_iter", self.max_iter, minimum=1)
+    lr: Any = hyper(kind="step", pair=True, help="step size; a pair (lr_x, lr_y) for TTUR")
+    tol: Any = hyper(None, kind="positive", help="Newton tolerance (default 100 machine epsilons)")
+    max_iter: int = hyper(50, kind="int", minimum=1, help="Newton iterations at most")
 
     def _step(self, oracle, state):
         x, y = state.x, state.y
@@ -476,7 +458,8 @@ class Proximal(Rule):
         return state._replace(x=x1, y=y1, count=state.count + 1)
 
 
-@pytree_dataclass(static=("k", "through", "look_ahead"))
+@register_rule("unrolled")
+@pytree_dataclass
 class Unrolled(Rule):
     """Unrolled GAN (Metz et al. 2017): the generator descends ``loss_x(x, y_k(x))`` where
     ``y_k`` is ``k`` look-ahead ascent steps of the discriminator with step ``lr_unroll``
@@ -493,21 +476,17 @@ class Unrolled(Rule):
     base the two are the same. ``"base"`` runs on the JAX backend.
     """
 
-    lr: Any
-    k: int = 5
-    lr_unroll: Any = None
-    through: bool = True
-    base: Any = None
-    look_ahead: str = "plain"
+    lr: Any = hyper(kind="step", pair=True, help="step size; a pair (lr_x, lr_y) for TTUR")
+    k: int = hyper(5, kind="int", minimum=0, static=True, draw=(1, 5), help="look-ahead steps")
+    lr_unroll: Any = hyper(None, kind="step", help="look-ahead step size (default lr_y)")
+    through: bool = hyper(True, kind="choice", choices=(False, True),
+                          help="differentiate through the look-ahead")
+    base: Any = hyper(None, kind="base", help="per-player base transformation (Adam, RMSProp)")
+    look_ahead: str = hyper("plain", kind="choice", choices=("plain", "base"),
+                            help="plain ascent steps, or the discriminator's own optimiser")
 
-    def __post_init__(self):
-        self._common_checks()
-        check_int("k", self.k, minimum=0)
+    def _check(self):
         object.__setattr__(self, "k", int(self.k))
-        if self.lr_unroll is not None:
-            check_nonnegative("lr_unroll", self.lr_unroll)
-        check_choice("through", self.through, (False, True))
-        check_choice("look_ahead", self.look_ahead, ("plain", "base"))
 
     def _step(self, oracle, state):
         x, y = state.x, state.y
@@ -525,6 +504,7 @@ class Unrolled(Rule):
         return state._replace(x=x1, y=y1, base=(bx, by), count=state.count + 1)
 
 
+@register_rule("cgd")
 @pytree_dataclass
 class CGD(Rule):
     """Competitive gradient descent (Schäfer & Anandkumar 2019).
@@ -539,10 +519,9 @@ class CGD(Rule):
     the proximal point step. No base transformation.
     """
 
-    lr: Any
+    any_step_size: ClassVar[bool] = True
 
-    def __post_init__(self):
-        _check_lr("lr", self.lr)
+    lr: Any = hyper(kind="step", pair=True, help="step size; a pair (lr_x, lr_y) for TTUR")
 
     def _step(self, oracle, state):
         x, y = state.x, state.y
@@ -631,20 +610,6 @@ def cgd(lr) -> CGD:
     return CGD(lr=lr)
 
 
-#: Rule constructors by name (the CLI and the phase-diagram layer select rules by name).
-RULES = {
-    "gda": gda,
-    "extragradient": extragradient,
-    "optimistic": optimistic,
-    "momentum": momentum,
-    "consensus": consensus,
-    "sga": sga,
-    "proximal": proximal,
-    "unrolled": unrolled,
-    "cgd": cgd,
-}
-
-
 def rule_named(name: str, lr, *, base=None, **options) -> Rule:
     """The rule ``RULES[name]`` at step size ``lr`` with ``options``. An option the rule's
     constructor does not take is an error naming it and the options the rule takes (it
@@ -658,10 +623,8 @@ def rule_named(name: str, lr, *, base=None, **options) -> Rule:
     ...
     ValueError: beta is not accepted by rule='gda'; it takes alternating, first, k, base
     """
-    if name not in RULES:
-        raise ValueError(f"rule={name!r} is not accepted; expected one of {', '.join(RULES)}")
-    make = RULES[name]
-    accepted = [p for p in inspect.signature(make).parameters if p != "lr"]
+    make = rule_class(name)
+    accepted = [p for p in hyperparameters(make) if p != "lr"]
     if base is not None and "base" not in accepted:
         raise ValueError(f"base is not accepted with rule={name!r}; it takes no base transformation")
     unknown = [key for key in options if key not in accepted]

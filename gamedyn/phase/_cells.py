@@ -20,8 +20,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from ..analysis import simulate, spectral_radius, update_jacobian
-from ..analysis._spectra import regime_of_rho
+from ..analysis import classify_run, regime_of_rho, simulate, spectral_radius, update_jacobian
 from ..games import Bilinear, Game, Quadratic
 from ..optim import SGA, Rule
 from ._roots import MAX_CLOSED_FORM, spectral_radius_small
@@ -137,34 +136,15 @@ def _windows(advance, sq_distance, sq_step, state, steps: int):
     return worst, d1, d2, s1, s2, sq_distance(state)
 
 
-def _regime(d0, worst_sq, d1_sq, d2_sq, s1_sq, s2_sq, final_sq, steps, tol, blowup, atol):
+def _regime(d0, worst_sq, d1_sq, d2_sq, s1_sq, s2_sq, final_sq, steps, tol, blowup, atol, reference_norm):
     """The regime code and growth rate exactly as :func:`gamedyn.simulate` defines them
     (``gamedyn/analysis/_simulate.py``), from the squared maxima of :func:`_windows`."""
     threshold = blowup * jnp.maximum(d0, 1.0)
     # NaN anywhere in the run propagates into worst_sq (jnp.maximum keeps NaN), inf exceeds
     failed = ~(worst_sq <= threshold * threshold)
     d1, d2, s1, s2 = jnp.sqrt(d1_sq), jnp.sqrt(d2_sq), jnp.sqrt(s1_sq), jnp.sqrt(s2_sq)
-    final = jnp.sqrt(final_sq)
-    a = steps // 2
-    span = max((steps - a) / 2, 1.0)
-    rate_d = (jnp.log(d2) - jnp.log(d1)) / span
-    rate_s = (jnp.log(s2) - jnp.log(s1)) / span
-    rate_d = jnp.where((d2 == 0) & (d1 == 0), -jnp.inf, rate_d)
-    rate_s = jnp.where((s2 == 0) & (s1 == 0), -jnp.inf, rate_s)
-    at_rest = (final <= atol * d0) | (d2 == 0)
-    code = jnp.where(
-        failed,
-        2,
-        jnp.where(
-            at_rest,
-            0,
-            jnp.where(
-                rate_d > tol,
-                2,
-                jnp.where((rate_d < -tol) | (rate_s < -tol) | (s2 <= atol * d0), 0, 1),
-            ),
-        ),
-    )
+    code, rate_d, _ = classify_run(d0, d1, d2, s1, s2, jnp.sqrt(final_sq), failed, steps, tol=tol, atol=atol,
+                                   reference_norm=reference_norm)
     return code.astype(jnp.int8), jnp.where(failed, jnp.inf, rate_d)
 
 
@@ -271,7 +251,7 @@ def _observe(game, rule, z_star, u, radius, steps, tol, blowup, atol, method):
     else:
         sums = _observe_step(game, rule, z_star, u, radius, steps)
     d0 = jnp.linalg.norm(radius * u)
-    return _regime(d0, *sums, steps, tol, blowup, atol)
+    return _regime(d0, *sums, steps, tol, blowup, atol, jnp.linalg.norm(z_star))
 
 
 # -- one cell ---------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import numpy as np
 
 from .._checks import check_choice, check_int, check_nonnegative, check_positive
 from ..analysis import REGIMES
-from ..analysis._spectra import RATE_TOL
+from ..analysis import RATE_TOL
 from ..games import Game
 from ..optim import Rule
 from ._cells import METHODS, cell_outputs, describe_path
@@ -295,10 +295,10 @@ def phase_diagram(
     axes,
     steps: int = 1000,
     seed: int = 0,
+    *,
     out=None,
     chunk: int | None = None,
     backend: str = "local",
-    *,
     radius: float | None = None,
     tol: float = RATE_TOL,
     blowup: float = 1e6,
@@ -308,6 +308,7 @@ def phase_diagram(
     progress=None,
     address: str | None = None,
     workers: int | None = None,
+    overwrite: bool = False,
 ):
     """Stability phase diagram over a grid of hyperparameters.
 
@@ -347,7 +348,9 @@ def phase_diagram(
 
     ``out=PATH`` writes the Dataset to NetCDF atomically; finished chunks are kept in
     ``PATH.parts/`` while the sweep runs, so an interrupted sweep resumes where it
-    stopped, and a finished one with the same inputs is loaded, not recomputed.
+    stopped, and a finished one with the same inputs is loaded, not recomputed; a damaged
+    chunk file is computed again (with a warning). An existing ``PATH`` that is not a phase
+    diagram written here is an error before any work, unless ``overwrite=True``.
     ``backend="ray"`` runs the chunks as Ray tasks (a local Ray instance, or the cluster
     at ``address``) and gives the same Dataset. A progress bar is drawn on stderr for
     grids that take more than a second (``progress=True/False`` forces it).
@@ -398,6 +401,9 @@ def phase_diagram(
             )
     if address is not None and backend != "ray":
         raise ValueError(f"address={address!r} is only used with backend='ray'")
+    if out is not None and (Path(out).is_dir() or not Path(out).parent.is_dir()):
+        raise ValueError(f"out={str(out)!r} is not accepted; expected a file path in an existing folder, "
+                         "e.g. 'runs/diagram.nc'" + (" (it is a folder)" if Path(out).is_dir() else ""))
 
     corners = _probe(make, values, static)
     game0, rule0 = corners[0]
@@ -468,10 +474,14 @@ def phase_diagram(
         if out.exists():
             try:
                 existing = read_netcdf(out)
-            except Exception:  # noqa: BLE001 - an unreadable file is simply recomputed
+            except Exception:  # noqa: BLE001 - unreadable: not one of ours
                 existing = None
             if existing is not None and existing.attrs.get("fingerprint") == sweep.fingerprint:
                 return existing
+            if (existing is None or "fingerprint" not in existing.attrs) and not overwrite:
+                raise ValueError(f"out={str(out)!r} exists and is not a phase diagram written by gamedyn; "
+                                 "pass overwrite=True (gamedyn phase --overwrite) to replace it, or choose "
+                                 "another path")
         store = PartStore(out, sweep.fingerprint)
         finished = store.open()
     else:
@@ -480,8 +490,9 @@ def phase_diagram(
     collected = _Collector(sweep)
     bar = Progress(len(sweep.combos) * sweep.dynamic_size, enabled=progress)
     for part in sorted(finished):
-        if part < sweep.n_parts:
-            bar.update(collected.put(part, store.load(part)))
+        arrays = store.load(part) if part < sweep.n_parts else None
+        if arrays is not None:
+            bar.update(collected.put(part, arrays))
     todo = [p for p in range(sweep.n_parts) if p not in collected.done]
 
     def finish(part, arrays):
@@ -493,7 +504,7 @@ def phase_diagram(
         if backend == "ray":
             from ._ray import run_parts
 
-            run_parts(sweep, todo, finish, address=address)
+            run_parts(sweep, todo, finish, compute=compute_part, address=address)
         else:
             _run_local(sweep, todo, finish, workers)
     finally:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import warnings
 
+from .._cluster import check_ray_address
+
 __all__ = ["run_parts"]
 
 
@@ -26,19 +28,19 @@ def _import_ray():
     return ray
 
 
-def _task(sweep_ref, part):
-    from ._diagram import compute_part
-
-    return part, compute_part(sweep_ref, part)
+def _task(compute, sweep_ref, part):
+    return part, compute(sweep_ref, part)
 
 
-def run_parts(sweep, parts, finish, *, address=None):
-    """Run ``compute_part(sweep, p)`` for every ``p`` in ``parts`` as Ray tasks; calls
+def run_parts(sweep, parts, finish, *, compute, address=None):
+    """Run ``compute(sweep, p)`` (the diagram's ``compute_part``, passed in so that this
+    module does not import the diagram's) for every ``p`` in ``parts`` as Ray tasks; calls
     ``finish(p, arrays)`` on the driver as each one completes."""
     ray = _import_ray()
     if not parts:
         return
     if not ray.is_initialized():
+        check_ray_address(address)
         kwargs = {"address": address} if address is not None else {}
         with warnings.catch_warnings():
             # Ray starts its processes by fork + exec, which JAX's fork hook warns about;
@@ -48,7 +50,7 @@ def run_parts(sweep, parts, finish, *, address=None):
                      configure_logging=False)
     remote = ray.remote(_task)
     sweep_ref = ray.put(sweep)
-    pending = [remote.remote(sweep_ref, part) for part in parts]
+    pending = [remote.remote(compute, sweep_ref, part) for part in parts]
     try:
         while pending:
             done, pending = ray.wait(pending, num_returns=1)

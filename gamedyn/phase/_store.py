@@ -104,9 +104,18 @@ class PartStore:
 
         _atomic_bytes(self._path(part), write)
 
-    def load(self, part: int) -> dict:
-        with np.load(self._path(part)) as data:
-            return {k: data[k] for k in data.files}
+    def load(self, part: int) -> dict | None:
+        """The arrays of a finished chunk; None (the file removed, with a warning naming it)
+        if the file is damaged, so that the chunk is computed again."""
+        path = self._path(part)
+        try:
+            with np.load(path) as data:
+                return {k: data[k] for k in data.files}
+        except Exception as error:  # zipfile.BadZipFile, EOFError, OSError, ValueError
+            warnings.warn(f"{path} is damaged ({type(error).__name__}); computing that chunk again",
+                          stacklevel=3)
+            path.unlink(missing_ok=True)
+            return None
 
     def clear(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)

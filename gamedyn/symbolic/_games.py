@@ -16,10 +16,12 @@ use at most second derivatives of the losses at a fixed point).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import sympy as sp
 
 from .._checks import check_choice
+from ..games import GAN_LOSSES
 
 __all__ = [
     "SymbolicGame",
@@ -36,7 +38,7 @@ __all__ = [
 #: The players' coordinates in every symbolic game.
 X, Y = sp.symbols("x y", real=True)
 
-DIRAC_LOSSES = ("saturating", "nonsaturating", "wasserstein", "least_squares", "hinge", "generic")
+DIRAC_LOSSES = (*GAN_LOSSES, "generic")
 DIRAC_REGULARIZERS = (None, "r1", "r2", "instance_noise")
 
 
@@ -184,29 +186,26 @@ def quadratic(a=None, b=None, c=None) -> SymbolicGame:
     return symbolic_game(f, -f, name="scalar quadratic", params=params)
 
 
+#: The GAN loss family's operations in sympy. ``relu`` is the identity: it enters only as
+#: hinge's ``-relu(1 - t)``, whose argument is positive in a neighbourhood of the
+#: equilibrium ``t = 0``, where the update matrix is taken.
+SYMPY_LOSS_OPS = SimpleNamespace(softplus=lambda v: sp.log(1 + sp.exp(v)), relu=lambda v: v)
+
+
 def _dirac_f(loss: str, t):
-    """The concave ``f`` of the GAN objective (Mescheder et al. 2018, Sec. 2.2)."""
-    if loss in ("saturating", "nonsaturating"):
-        return -sp.log(1 + sp.exp(-t))
-    if loss == "wasserstein":
-        return t
-    if loss == "least_squares":
-        return -((t - 1) ** 2) / 2
-    if loss == "hinge":
-        # -max(0, 1 - t) equals t - 1 for t < 1, a neighbourhood of the equilibrium t = 0.
-        return t - 1
-    # "generic": f's second-order Taylor polynomial with symbolic f'(0), f''(0).
+    """The concave ``f`` of the GAN objective (Mescheder et al. 2018, Sec. 2.2), from the
+    loss family (``gamedyn.games._gan_losses``); ``"generic"``: its second-order Taylor
+    polynomial with symbolic ``f'(0)``, ``f''(0)``."""
+    if loss in GAN_LOSSES:
+        return GAN_LOSSES[loss].f(SYMPY_LOSS_OPS, t)
     fp0, fpp0 = sp.Symbol("fp0", positive=True), sp.Symbol("fpp0", real=True)
     return fp0 * t + fpp0 * t**2 / 2
 
 
 def _dirac_generator_loss(loss: str, t):
-    f = _dirac_f(loss, t)
-    if loss in ("saturating",):
-        return f
-    if loss in ("nonsaturating", "least_squares", "generic"):
-        return -_dirac_f(loss, -t)
-    return t  # wasserstein, hinge: minimise D(G(z))
+    if loss in GAN_LOSSES:
+        return GAN_LOSSES[loss].g(SYMPY_LOSS_OPS, -t)
+    return -_dirac_f(loss, -t)  # generic: the non-saturating form
 
 
 def dirac(loss: str = "nonsaturating", reg: str | None = None, gamma=None) -> SymbolicGame:

@@ -21,9 +21,23 @@ from ._games import SymbolicGame
 
 __all__ = ["rule", "exact_rule", "update_matrix", "hyperparameters", "POSITIVE_NAMES"]
 
-#: Hyperparameters whose symbols are positive (step sizes, penalty weights); the others
-#: (``beta``, ``lam``, a user's new field) are real.
-POSITIVE_NAMES = ("lr", "lr_x", "lr_y", "lr_extra", "lr_unroll", "gamma", "align_eps", "tol")
+_POSITIVE_KINDS = ("step", "nonnegative", "positive")
+
+
+def _positive_names() -> tuple:
+    """Fields whose symbols are positive, from the built-in rules' declarations (step sizes,
+    weights >= 0, tolerances); the others (``beta``, ``lam``) are real."""
+    names = []
+    for cls in optim.RULES.values():
+        for field, info in optim.hyperparameters(cls).items():
+            if info.kind in _POSITIVE_KINDS and field not in names:
+                names += [field] + ([f"{field}_x", f"{field}_y"] if info.pair else [])
+    return tuple(names)
+
+
+#: Hyperparameters whose symbols are positive (derived from the declarations; a rule's own
+#: declared kinds decide for its fields, this list for an undeclared field of a subclass).
+POSITIVE_NAMES = _positive_names()
 
 # Placeholder values that pass each rule's construction checks; every float leaf is then
 # replaced by a symbol.
@@ -42,21 +56,25 @@ def _key_name(path) -> tuple[str, int | None]:
     return name or "value", index
 
 
-def _symbol(field: str, index: int | None, name: str | None = None):
+def _symbol(field: str, index: int | None, name: str | None = None, cls=None):
     if name is None:
         name = field if index is None else f"{field}_{'xy'[index]}"
-    positive = field in POSITIVE_NAMES or name in POSITIVE_NAMES
+    info = optim.hyperparameters(cls).get(field) if cls is not None else None
+    if info is not None:
+        positive = info.kind in _POSITIVE_KINDS
+    else:
+        positive = field in POSITIVE_NAMES or name in POSITIVE_NAMES
     return sp.Symbol(name, positive=True) if positive else sp.Symbol(name, real=True)
 
 
-def _value(field, index, given):
+def _value(field, index, given, cls=None):
     """The symbolic value of a leaf for a user-given field value."""
     if isinstance(given, (tuple, list)):
         if index is None:
             raise ValueError(f"{field}={given!r} is a pair, but the rule's {field} is a scalar")
         given = given[index]
     if isinstance(given, str):
-        return _symbol(field, index, given)
+        return _symbol(field, index, given, cls)
     return exact(given)
 
 
@@ -113,9 +131,9 @@ def rule(spec, /, **fields) -> Rule:
 
     def replace(field, index, leaf):
         if field in given:
-            return _value(field, index, given[field])
+            return _value(field, index, given[field], cls)
         if _is_float(leaf):
-            return _symbol(field, index)
+            return _symbol(field, index, cls=cls)
         return leaf
 
     return _map_leaves(base_rule, replace)
@@ -185,13 +203,16 @@ def _default_arguments(make) -> dict:
     """Placeholder arguments for a rule constructor's required hyperparameters."""
     import inspect
 
+    declared = optim.hyperparameters(make) if isinstance(make, type) and issubclass(make, Rule) else {}
     args = {}
     for name, param in inspect.signature(make).parameters.items():
         if param.default is inspect.Parameter.empty and param.kind in (
             param.POSITIONAL_OR_KEYWORD,
             param.KEYWORD_ONLY,
         ):
-            args[name] = 1 if name == "k" else _PLACEHOLDER
+            info = declared.get(name)
+            is_int = info.kind == "int" if info is not None else name == "k"
+            args[name] = max(1, info.minimum if info is not None else 1) if is_int else _PLACEHOLDER
     return args
 
 

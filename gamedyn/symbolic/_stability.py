@@ -231,8 +231,20 @@ def _simplify_one(condition):
     return sp.And(rel, *nonzero)
 
 
+def _step_size_names() -> tuple:
+    """Every step-size field of the registered rules, with ``_x`` / ``_y`` for a pair."""
+    from .. import optim
+
+    names = []
+    for cls in optim.RULES.values():
+        for field, info in optim.hyperparameters(cls).items():
+            if info.kind == "step" and field not in names:
+                names += [field] + ([f"{field}_x", f"{field}_y"] if info.pair else [])
+    return tuple(names)
+
+
 # Symbols solved for first when an inequality is linear in them (the step size reads best).
-_PREFERRED = ("lr", "lr_x", "lr_y", "lr_extra", "lr_unroll")
+_PREFERRED = _step_size_names()
 
 
 def _solve_linear(rel):

@@ -62,6 +62,7 @@ from ._claims import (
 )
 from ._strategies import (
     LINEAR_RULES,
+    rule_strategy,
     QUADRATIC_KINDS,
     RULE_RANGES,
     bilinear_games,
@@ -95,6 +96,7 @@ __all__ = [
     "linear_games",
     "RULE_RANGES",
     "LINEAR_RULES",
+    "rule_strategy",
     "gda_rules",
     "extragradient_rules",
     "optimistic_rules",

@@ -13,6 +13,7 @@ a shrunk matrix diagonal.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -42,6 +43,7 @@ __all__ = [
     "cgd_rules",
     "unrolled_rules",
     "rules",
+    "rule_strategy",
     "LINEAR_RULES",
 ]
 
@@ -305,7 +307,7 @@ def _local_minimax(draw, min_dim, max_dim, curvature):
 
 
 # nonsaturating first: it is what Hypothesis shrinks to
-_DIRAC_LOSSES = ("nonsaturating", "saturating", "wasserstein", "least_squares", "hinge")
+_DIRAC_LOSSES = ("nonsaturating", *(loss for loss in _games.LOSSES if loss != "nonsaturating"))
 
 
 def dirac_gans(
@@ -358,19 +360,86 @@ def linear_games(max_dim: int = 3):
 
 
 # -- rules ---------------------------------------------------------------------------------
-#: The valid range of every hyperparameter (what the rules accept) and the default range the
-#: strategies draw from (valid *and* useful: momentum beyond |beta| = 1 always diverges).
-RULE_RANGES = {
-    "lr": ("> 0, finite (scalar or a pair (lr_x, lr_y))", (0.01, 0.5)),
-    "k (gda)": ("whole number >= 1 (alternating only)", (1, 3)),
-    "lr_extra": ("> 0, finite", (0.01, 0.5)),
-    "beta": ("any finite real, negative allowed (scalar or pair)", (-0.9, 0.9)),
-    "gamma (consensus)": (">= 0", (0.0, 2.0)),
-    "lam (sga)": ("any finite real", (-1.0, 1.0)),
-    "lr (proximal)": ("> 0, finite; no step-size limit", (0.01, 10.0)),
-    "lr (cgd)": ("> 0, finite; no step-size limit", (0.01, 10.0)),
-    "k (unrolled)": ("whole number >= 0 (static)", (1, 5)),
-}
+# Every rule strategy is derived from the rule's declared hyperparameters
+# (``gd.optim.hyperparameters``): a field with ``draw=(low, high)`` (or, for a choice, the
+# values to draw) is drawn from it, a required field from its kind's usual range, every other
+# field keeps its default; a field whose ``needs`` switch is off keeps its default.
+
+_KIND_RANGES = {"step": (0.01, 0.5), "real": (-1.0, 1.0), "nonnegative": (0.0, 1.0), "positive": (0.01, 1.0)}
+
+
+def _declared_range(info):
+    if info.draw is not None:
+        return info.draw
+    if info.kind == "int":
+        return (max(info.minimum, 1), max(info.minimum, 1) + 3)
+    return _KIND_RANGES[info.kind]
+
+
+def rule_strategy(name, *, lr=None, ttur=True, **fields):
+    """A strategy of rule ``name`` (any name of ``gd.optim.RULES``, a registered one
+    included), derived from its declared hyperparameters.
+
+    ``lr``: the step-size range (default ``(0.01, 0.5)``, ``(0.01, 10.0)`` for rules stable at
+    every step size) or a strategy; ``ttur`` also draws pairs. Each of ``fields`` overrides one
+    hyperparameter: a ``(low, high)`` range or a strategy for a number, a value (or ``None``:
+    as declared) for a choice.
+
+    >>> from hypothesis import find
+    >>> find(rule_strategy("momentum", alternating=False), lambda r: True).beta
+    0.0
+    """
+    hypers = _optim.hyperparameters(name)
+    cls = _optim.RULES[name]
+    unknown = sorted(set(fields) - set(hypers))
+    if unknown:
+        raise ValueError(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not accepted by "
+                         f"rule={name!r}; it takes {', '.join(h for h in hypers if h not in ('lr', 'base'))}")
+    defaults = {f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING}
+    if lr is None:
+        lr = (0.01, 10.0) if getattr(cls, "any_step_size", False) else (0.01, 0.5)
+    choices, numbers = {}, {}
+    for field, info in hypers.items():
+        if field in ("lr", "base"):
+            continue
+        given = fields.get(field)
+        if info.kind == "choice":
+            if given is not None:
+                check_choice(field, given, info.choices)
+                choices[field] = st.just(given)
+            elif info.draw is not None:
+                choices[field] = st.sampled_from(info.draw)
+            continue
+        if isinstance(given, st.SearchStrategy):
+            numbers[field] = given
+        elif given is not None or info.draw is not None or field not in defaults:
+            numbers[field] = _number_strategy(field, info, _declared_range(info) if given is None else given)
+    return _rule_from(cls, _lr(lr, ttur), choices, numbers, defaults, hypers)
+
+
+def _number_strategy(field, info, value):
+    if info.kind == "int":
+        return _ints(field, value, info.minimum)
+    low, high = _range(field, value)
+    if info.kind in ("step", "nonnegative", "positive") and low < 0:
+        raise ValueError(f"{field}={value!r} is not accepted; expected 0 <= low <= high")
+    return floats_in(low, high)
+
+
+@st.composite
+def _rule_from(draw, cls, lr, choices, numbers, defaults, hypers):
+    values = {"lr": draw(lr)}
+    for field, strategy in choices.items():
+        values[field] = draw(strategy)
+    for field, strategy in numbers.items():
+        needs = hypers[field].needs
+        if needs is not None and not values.get(needs, defaults.get(needs)):
+            continue
+        values[field] = draw(strategy)
+    for field, info in hypers.items():  # a field whose switch is off keeps its default
+        if info.needs is not None and field in values and not values.get(info.needs, defaults.get(info.needs)):
+            del values[field]
+    return cls(**values)
 
 
 def _lr(lr, ttur):
@@ -385,10 +454,6 @@ def _lr(lr, ttur):
     return step_sizes(low, high, ttur=ttur)
 
 
-def _floats(name, value):
-    return floats_in(*_range(name, value))
-
-
 def _ints(name, value, minimum):
     low, high = _range(name, value)
     if low != int(low) or high != int(high) or low < minimum:
@@ -396,11 +461,6 @@ def _ints(name, value, minimum):
             f"{name}={value!r} is not accepted; expected whole numbers {minimum} <= low <= high"
         )
     return st.integers(int(low), int(high))
-
-
-def _flag(name, value):
-    check_choice(name, value, (None, False, True))
-    return st.booleans() if value is None else st.just(bool(value))
 
 
 def gda_rules(lr=(0.01, 0.5), *, alternating=None, ttur=True, k=(1, 3)):
@@ -411,26 +471,18 @@ def gda_rules(lr=(0.01, 0.5), *, alternating=None, ttur=True, k=(1, 3)):
     >>> find(gda_rules(alternating=True), lambda r: True)
     GDA(lr=0.5, alternating=True, first='y', k=1, base=None)
     """
-    return _gda_rules(_lr(lr, ttur), _flag("alternating", alternating), _ints("k", k, 1))
-
-
-@st.composite
-def _gda_rules(draw, lr, alternating, k):
-    step = draw(lr)
-    if not draw(alternating):
-        return _optim.gda(step)
-    return _optim.gda(step, alternating=True, first=draw(st.sampled_from(("y", "x"))), k=draw(k))
+    return rule_strategy("gda", lr=lr, ttur=ttur, alternating=alternating, k=k)
 
 
 def extragradient_rules(lr=(0.01, 0.5), *, ttur=True, lr_extra=None):
     """Extragradient; ``lr_extra=(lo, hi)`` also draws a separate extrapolation step."""
-    extra = st.none() if lr_extra is None else _lr(lr_extra, False)
-    return st.builds(_optim.extragradient, _lr(lr, ttur), extra)
+    return rule_strategy("extragradient", lr=lr, ttur=ttur,
+                         lr_extra=None if lr_extra is None else _lr(lr_extra, False))
 
 
 def optimistic_rules(lr=(0.01, 0.5), *, ttur=True):
     """Optimistic GDA."""
-    return st.builds(_optim.optimistic, _lr(lr, ttur))
+    return rule_strategy("optimistic", lr=lr, ttur=ttur)
 
 
 def momentum_rules(lr=(0.01, 0.5), beta=(-0.9, 0.9), *, alternating=None, ttur=True):
@@ -441,46 +493,35 @@ def momentum_rules(lr=(0.01, 0.5), beta=(-0.9, 0.9), *, alternating=None, ttur=T
     >>> find(momentum_rules(alternating=False), lambda r: True).beta
     0.0
     """
-    return _momentum_rules(_lr(lr, ttur), _floats("beta", beta), _flag("alternating", alternating))
-
-
-@st.composite
-def _momentum_rules(draw, lr, beta, alternating):
-    step, b = draw(lr), draw(beta)
-    if draw(alternating):
-        return _optim.momentum(step, b, alternating=True, first=draw(st.sampled_from(("y", "x"))))
-    return _optim.momentum(step, b)
+    return rule_strategy("momentum", lr=lr, ttur=ttur, beta=beta, alternating=alternating)
 
 
 def consensus_rules(lr=(0.01, 0.5), gamma=(0.0, 2.0), *, ttur=True):
     """Consensus optimization (``gamma >= 0``)."""
-    low, high = _range("gamma", gamma)
-    if low < 0:
-        raise ValueError(f"gamma={gamma!r} is not accepted; expected 0 <= low <= high")
-    return st.builds(_optim.consensus, _lr(lr, ttur), floats_in(low, high))
+    return rule_strategy("consensus", lr=lr, ttur=ttur, gamma=gamma)
 
 
 def sga_rules(lr=(0.01, 0.5), lam=(-1.0, 1.0), *, ttur=True):
     """Symplectic gradient adjustment (fixed sign of ``lam``)."""
-    return st.builds(_optim.sga, _lr(lr, ttur), _floats("lam", lam))
+    return rule_strategy("sga", lr=lr, ttur=ttur, lam=lam)
 
 
 def proximal_rules(lr=(0.01, 10.0), *, ttur=True):
     """Proximal point (any step size is valid)."""
-    return st.builds(_optim.proximal, _lr(lr, ttur))
+    return rule_strategy("proximal", lr=lr, ttur=ttur)
 
 
 def cgd_rules(lr=(0.01, 10.0), *, ttur=True):
     """Competitive gradient descent (any step size is valid)."""
-    return st.builds(_optim.cgd, _lr(lr, ttur))
+    return rule_strategy("cgd", lr=lr, ttur=ttur)
 
 
 def unrolled_rules(lr=(0.01, 0.5), k=(1, 5), *, ttur=True):
     """Unrolled GAN with ``k`` look-ahead steps."""
-    return st.builds(_optim.unrolled, _lr(lr, ttur), _ints("k", k, 0))
+    return rule_strategy("unrolled", lr=lr, ttur=ttur, k=k)
 
 
-#: Strategies of every rule whose update map is linear on a linear game, by name.
+#: Strategies of every built-in rule (each update map is linear on a linear game), by name.
 LINEAR_RULES = {
     "gda": gda_rules,
     "extragradient": extragradient_rules,
@@ -494,9 +535,32 @@ LINEAR_RULES = {
 }
 
 
+def _rule_ranges() -> dict:
+    """What each rule accepts and what the strategies draw, from the declarations."""
+    table = {}
+    for name in LINEAR_RULES:
+        for field, info in _optim.hyperparameters(name).items():
+            if not info.numeric or (field != "lr" and info.draw is None and info.cli_default is None):
+                continue
+            accepts = _optim.KINDS[info.kind] + (f" >= {info.minimum}" if info.kind == "int" else "")
+            accepts += " (scalar or a pair)" if info.pair else ""
+            if field == "lr":
+                drawn = (0.01, 10.0) if getattr(_optim.RULES[name], "any_step_size", False) else (0.01, 0.5)
+            else:
+                drawn = _declared_range(info)
+            table[f"{field} ({name})"] = (accepts, drawn)
+    return table
+
+
+#: The valid range of every hyperparameter (what the rules accept) and the default range the
+#: strategies draw from (valid *and* useful: momentum beyond |beta| = 1 always diverges).
+RULE_RANGES = _rule_ranges()
+
+
 def rules(names=None, lr=(0.01, 0.5), *, ttur=True):
-    """Any rule in ``names`` (default: all of :data:`LINEAR_RULES`) with its valid
-    hyperparameters; step sizes in ``lr`` (proximal and cgd: up to ``20 * high``).
+    """Any rule in ``names`` (default: all of :data:`LINEAR_RULES`; any registered name is
+    accepted) with its valid hyperparameters; step sizes in ``lr`` (rules stable at every
+    step size, proximal and cgd: up to ``20 * high``).
 
     >>> from hypothesis import find
     >>> find(rules(names=["gda"]), lambda r: True)
@@ -504,12 +568,10 @@ def rules(names=None, lr=(0.01, 0.5), *, ttur=True):
     """
     names = tuple(LINEAR_RULES) if names is None else tuple(names)
     for name in names:
-        check_choice("names", name, tuple(LINEAR_RULES))
+        check_choice("names", name, tuple(_optim.RULES))
     low, high = _range("lr", lr)
     chosen = []
     for name in names:
-        if name in ("proximal", "cgd"):
-            chosen.append(LINEAR_RULES[name]((low, 20 * high), ttur=ttur))
-        else:
-            chosen.append(LINEAR_RULES[name](lr=(low, high), ttur=ttur))
+        top = 20 * high if getattr(_optim.RULES[name], "any_step_size", False) else high
+        chosen.append(rule_strategy(name, lr=(low, top), ttur=ttur))
     return st.one_of(*chosen)

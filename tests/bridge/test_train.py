@@ -24,10 +24,8 @@ def classifier(tmp_path_factory):
 
 
 def test_config_names_match_the_torch_modules():
-    assert _config.LOSSES == _losses.LOSSES
-    assert _config.REGULARIZERS == _losses.REGULARIZERS
+    assert _losses.LOSSES is _config.LOSSES  # one definition
     assert _config.ARCHITECTURES == _models.ARCHITECTURES
-    assert _config.RULE_NAMES == tuple(gd.optim.RULES)
 
 
 def test_a_run_writes_its_logs_checkpoint_samples_and_result(tmp_path, classifier):
@@ -172,3 +170,41 @@ def test_gamedyn_train_end_to_end(tmp_path):
     result = json.loads(proc.stdout)
     assert result["status"] == "completed" and result["steps"] == 10
     assert result["evaluation"]["n_modes"] == 10
+
+
+def test_resume_into_a_folder_without_a_run_is_refused(tmp_path, classifier):
+    config = gd.bridge.TrainConfig(out=str(tmp_path / "empty"), steps=10, **TINY)
+    with pytest.raises(ValueError, match="holds no run to continue"):
+        gd.bridge.train(config, resume=True, progress=False, classifier=classifier)
+
+
+def test_a_damaged_checkpoint_falls_back_to_the_previous_one_and_loses_nothing(tmp_path, classifier):
+    straight = gd.bridge.TrainConfig(out=str(tmp_path / "straight"), steps=30, rule="gda", **TINY)
+    gd.bridge.train(straight, progress=False, classifier=classifier)
+    split = gd.bridge.TrainConfig(out=str(tmp_path / "split"), steps=30, rule="gda", **TINY)
+    gd.bridge.train(split, progress=False, classifier=classifier, stop_after=20)
+    checkpoint = tmp_path / "split" / "checkpoint.pt"
+    assert (tmp_path / "split" / "checkpoint.prev.pt").exists()
+    checkpoint.write_bytes(checkpoint.read_bytes()[:100])  # a truncated copy
+    with pytest.warns(UserWarning, match="checkpoint.pt is damaged.*resuming from the previous checkpoint"):
+        result = gd.bridge.train(split, resume=True, progress=False, classifier=classifier)
+    assert result.status == "completed" and result.steps == 30
+    # the lost interval is trained again: the same parameters as an uninterrupted run
+    torch.testing.assert_close(_final_params(tmp_path / "split"), _final_params(tmp_path / "straight"),
+                               rtol=0, atol=0)
+    steps = [json.loads(line)["step"] for line in (tmp_path / "split" / "log.jsonl").read_text().splitlines()]
+    assert steps == [5, 10, 15, 20, 25, 30]
+
+
+def test_damaged_run_files_are_named(tmp_path, classifier):
+    config = gd.bridge.TrainConfig(out=str(tmp_path / "r"), steps=10, **TINY)
+    gd.bridge.train(config, progress=False, classifier=classifier)
+    for name in ("checkpoint.pt", "checkpoint.prev.pt"):
+        path = tmp_path / "r" / name
+        if path.exists():
+            path.write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="no readable checkpoint: .*checkpoint.pt is damaged"):
+        gd.bridge.train(config, resume=True, progress=False, classifier=classifier)
+    (tmp_path / "r" / "config.json").write_text('{"out": "r",\n')
+    with pytest.raises(ValueError, match="config.json cannot be read as a run configuration"):
+        gd.bridge.train(config, resume=True, progress=False, classifier=classifier)

@@ -8,11 +8,13 @@ import pytest
 
 import gamedyn as gd
 from gamedyn.cli import main
-from gamedyn.cli._build import GAME_FLAGS, RULE_FLAGS
+from gamedyn.cli._build import GAME_FLAGS, rule_flags
 
 VALUES = {"--alternating": [], "--first": ["x"], "--k": ["2"], "--beta": ["0.5"], "--consensus-gamma": ["0.3"],
-          "--lam": ["0.2"], "--lr-extra": ["0.05"], "--matrix": ["1"], "--B": ["1"], "--C": ["1"],
-          "--loss": ["hinge"], "--reg": ["r1"], "--gamma": ["0.5"], "--clip": ["1"]}
+          "--lam": ["0.2"], "--lr-extra": ["0.05"], "--align": [], "--align-eps": ["0.2"], "--tol": ["1e-6"],
+          "--max-iter": ["5"], "--lr-unroll": ["0.1"], "--through": [], "--look-ahead": ["base"],
+          "--matrix": ["1"], "--B": ["1"], "--C": ["1"], "--loss": ["hinge"], "--reg": ["r1"], "--gamma": ["0.5"],
+          "--clip": ["1"]}
 
 
 def _refused(argv, capsys):
@@ -24,11 +26,19 @@ def _refused(argv, capsys):
 
 
 def _inert_rule_flags():
+    # independent of the flag table: each rule's constructor signature
     for rule, make in gd.optim.RULES.items():
         takes = set(inspect.signature(make).parameters)
-        for flag, option in RULE_FLAGS.values():
-            if option not in takes:
-                yield rule, flag
+        for spec in rule_flags().values():
+            if spec.option not in takes:
+                yield rule, spec.flag
+
+
+def test_every_flag_has_a_test_value_and_every_option_a_flag():
+    flags = {spec.flag for spec in rule_flags().values()}
+    assert flags <= set(VALUES)
+    options = set().union(*(inspect.signature(m).parameters for m in gd.optim.RULES.values())) - {"lr", "base"}
+    assert options == {spec.option for spec in rule_flags().values()}
 
 
 @pytest.mark.parametrize("command", ["spectrum", "phase"])

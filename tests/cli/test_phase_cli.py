@@ -85,6 +85,27 @@ def test_bad_flags_are_named(args, message, tmp_path):
     assert message in proc.stderr, proc.stderr
 
 
+@pytest.mark.parametrize("args, message", [
+    (["--out", "{tmp}"], "is not accepted; expected a figure file ending in one of"),
+    (["--out", "{tmp}/x.xyz"], "--out '{tmp}/x.xyz' is not accepted"),
+    (["--boundary", "lr - 1"], "--boundary is drawn on the figure; give --out PNG too"),
+    (["--data", "{tmp}"], "is a folder; expected a NetCDF file path"),
+    (["--data", "{tmp}/notes.nc"], "exists and is not a phase diagram written by gamedyn"),
+    (["--backend", "ray", "--address", "127.0.0.1:1"], "no Ray cluster answers there"),
+])
+def test_outputs_are_checked_before_the_sweep(args, message, tmp_path):
+    (tmp_path / "notes.nc").write_text("my notes")
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    if "--backend" in args:
+        pytest.importorskip("ray", reason="Ray is an optional extra")
+    # 10,000 steps per cell: a check made after the sweep would take far longer than one made before
+    proc = gamedyn("phase", "--steps", "10000", "--axis", "lr=0.1:1:50", *args)
+    assert proc.returncode != 0
+    assert message.replace("{tmp}", str(tmp_path)) in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert (tmp_path / "notes.nc").read_text() == "my notes"
+
+
 def test_qualified_names_resolve_the_ambiguity(tmp_path):
     data = tmp_path / "c.nc"
     proc = gamedyn("phase", "--rule", "consensus", "--reg", "r1", "--axis", "game.gamma=0:1:3",

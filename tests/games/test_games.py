@@ -171,3 +171,9 @@ def test_games_are_pytrees_that_vmap_over_parameters():
     leaves, treedef = jax.tree.flatten(DiracGAN(loss="hinge", reg="r2", gamma=0.5))
     rebuilt = jax.tree.unflatten(treedef, leaves)
     assert rebuilt.loss == "hinge" and rebuilt.reg == "r2" and rebuilt.gamma == 0.5
+
+
+@pytest.mark.parametrize("value", ["abc", [["1", "2"]]])
+def test_a_matrix_of_strings_is_refused_naming_the_argument(value):
+    with pytest.raises(ValueError, match="A=.* is not accepted; expected a matrix of finite numbers"):
+        gd.games.Bilinear(value)

@@ -4,6 +4,8 @@ On a linear game ``F(z) = J z`` (``J = [[-B, -A], [A^T, -C]]``), so every rule's
 product of matrices that numpy can form independently of the package.
 """
 
+import re
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -348,7 +350,7 @@ def test_every_option_a_rule_does_not_take_is_refused(name):
     import inspect
 
     takes = {n: set(inspect.signature(f).parameters) - {"lr"} for n, f in gd.optim.RULES.items()}
-    values = dict(alternating=True, first="x", k=2, beta=0.3, gamma=0.2, lam=0.2, lr_extra=0.05, align=True,
+    values = dict(alternating=True, first="x", k=2, beta=0.3, gamma=0.2, lam=0.2, lr_extra=0.05, align=True, align_eps=0.2,
                   tol=1e-6, max_iter=10, lr_unroll=0.1, through=False, look_ahead="base")
     for option in sorted(set().union(*takes.values()) - takes[name] - {"base"}):
         with pytest.raises(ValueError, match=f"{option} is not accepted by rule='{name}'"):
@@ -415,3 +417,15 @@ def test_unrolled_look_ahead_is_checked_and_refused_where_unsupported():
     oracle = TorchOracle(lambda: (x[0].sum(), y[0].sum()), x, y)
     with pytest.raises(ValueError, match="look_ahead='base'.*not accepted by the PyTorch backend"):
         oracle.unrolled_field_x(x, y, 2, 0.1, base=gd.optim.adam(), base_state=None)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: gd.optim.gda("0.1"), "lr='0.1' is not accepted"),
+    (lambda: gd.optim.momentum(0.1, "0.5"), "beta='0.5' is not accepted"),
+    (lambda: gd.optim.extragradient((0.1, "0.2")), "lr='0.2' is not accepted"),
+])
+def test_a_number_given_as_a_string_is_refused_at_construction(make, message):
+    # numpy reads "0.1" as 0.1; the rule must refuse it rather than fail later inside JAX;
+    # a TypeError (what Python raises for a wrong type) that `except ValueError` also catches
+    with pytest.raises(TypeError, match=re.escape(message)):
+        make()

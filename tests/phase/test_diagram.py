@@ -286,6 +286,43 @@ def test_stale_chunks_of_another_sweep_are_discarded_with_a_warning(tmp_path):
     assert float(ds.spectral_radius.min()) >= 1.0 - 1e-12  # real values, not the stale zeros
 
 
+def test_a_damaged_chunk_is_computed_again_and_nothing_else_is_lost(tmp_path, monkeypatch):
+    path = tmp_path / "sweep.nc"
+    reference = gd.phase_diagram(alternating_gda, AXES, steps=200, chunk=4)
+    real = _diagram.compute_part
+    calls = []
+
+    def interrupted(sweep, part):
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        calls.append(part)
+        return real(sweep, part)
+
+    monkeypatch.setattr(_diagram, "compute_part", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        gd.phase_diagram(alternating_gda, AXES, steps=200, chunk=4, out=path, workers=1)
+    parts = sorted((tmp_path / "sweep.nc.parts").glob("part_*.npz"))
+    parts[1].write_bytes(parts[1].read_bytes()[:50])  # a truncated chunk file
+    calls.clear()
+    monkeypatch.setattr(_diagram, "compute_part", lambda s, p: (calls.append(p), real(s, p))[1])
+    with pytest.warns(UserWarning, match=r"part_0000001.npz is damaged .*computing that chunk again"):
+        resumed = gd.phase_diagram(alternating_gda, AXES, steps=200, chunk=4, out=path, workers=1)
+    assert 1 in calls and 0 not in calls and 2 not in calls  # only the damaged and the unfinished
+    xr.testing.assert_equal(resumed, reference)
+
+
+def test_out_is_checked_before_any_work(tmp_path):
+    foreign = tmp_path / "notes.nc"
+    foreign.write_text("my notes")
+    with pytest.raises(ValueError, match="exists and is not a phase diagram written by gamedyn"):
+        gd.phase_diagram(alternating_gda, AXES, steps=200, out=foreign)
+    assert foreign.read_text() == "my notes"
+    gd.phase_diagram(alternating_gda, AXES, steps=20, out=foreign, overwrite=True)
+    assert gd.phase._store.read_netcdf(foreign).attrs["steps"] == 20
+    with pytest.raises(ValueError, match="expected a file path in an existing folder"):
+        gd.phase_diagram(alternating_gda, AXES, steps=20, out=tmp_path)
+
+
 # -- Ray -------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_ray_backend_gives_the_same_dataset():

@@ -1,0 +1,79 @@
+"""The GAN loss family, written once against backend operations.
+
+Every loss of the family is a concave ``f`` and a generator term ``g`` (Mescheder et al.
+2018, Sec. 2.2; Nagarajan & Kolter 2017). In the convention of GAN code, a discriminator
+logit ``D`` large on real data, real outputs ``D_r`` and generated ones ``D_f``:
+
+* the discriminator minimises ``loss_y = E[-f(D_r)] + E[-f(-D_f)]``;
+* the generator minimises ``loss_x = E[g(D_f)]``, or ``-loss_y`` for the minimax losses
+  (``minimax=True``: the same gradient, and the game's value).
+
+======================= =============================== ===================== ========
+``loss``                ``f(t)``                        ``g(u)``              ``f'(0)``
+======================= =============================== ===================== ========
+``saturating``          ``-softplus(-t) = log sig(t)``  ``-softplus(u)``      1/2
+``nonsaturating``       same                            ``softplus(-u)``      1/2
+``wasserstein``         ``t``                           ``-u``                1
+``least_squares``       ``-(t - 1)^2 / 2``              ``(u - 1)^2 / 2``     1
+``hinge``               ``-relu(1 - t)``                ``-u``                1
+======================= =============================== ===================== ========
+
+The Dirac GAN (:class:`~gamedyn.games.DiracGAN`, whose discriminator ``psi * x`` is large
+on *generated* samples, so ``D = -psi x``), the Gaussian mixtures, the symbolic layer and the
+PyTorch bridge all evaluate these functions, each with its own operations: ``ops`` is any
+namespace with ``softplus`` and ``relu`` (arithmetic is the operands' own; constants are
+integers so that sympy stays exact). Each backend
+extends the family with what only it has (relativistic and f-GAN losses, WGAN-GP, the
+symbolic ``generic`` loss).
+
+>>> import jax.numpy as jnp
+>>> float(GAN_LOSSES["nonsaturating"].f(JAX_LOSS_OPS, jnp.asarray(0.0)))  # log 1/2
+-0.6931471805599453
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from types import SimpleNamespace
+
+import jax
+
+__all__ = ["GanLoss", "GAN_LOSSES", "JAX_LOSS_OPS", "discriminator_terms"]
+
+
+@dataclasses.dataclass(frozen=True)
+class GanLoss:
+    """One loss of the family: ``f(ops, t)``, ``g(ops, u)``, ``f'(0)``, and whether the
+    generator's loss is the negated discriminator loss (the minimax game)."""
+
+    f: Callable
+    g: Callable
+    f_prime_0: float
+    minimax: bool
+    source: str
+
+
+def _logistic(ops, t):
+    return -ops.softplus(-t)
+
+
+GAN_LOSSES: dict[str, GanLoss] = {
+    "saturating": GanLoss(_logistic, lambda ops, u: -ops.softplus(u), 0.5, True, "Goodfellow et al. 2014"),
+    "nonsaturating": GanLoss(_logistic, lambda ops, u: ops.softplus(-u), 0.5, False,
+                             "Goodfellow et al. 2014, Sec. 3"),
+    "wasserstein": GanLoss(lambda ops, t: t, lambda ops, u: -u, 1.0, True, "Arjovsky et al. 2017"),
+    "least_squares": GanLoss(lambda ops, t: -((t - 1) ** 2) / 2, lambda ops, u: (u - 1) ** 2 / 2, 1.0, False,
+                             "Mao et al. 2017, labels a = -1, b = c = 1"),
+    "hinge": GanLoss(lambda ops, t: -ops.relu(1 - t), lambda ops, u: -u, 1.0, False,
+                     "Lim & Ye 2017; Miyato et al. 2018"),
+}
+
+#: The JAX operations of the family.
+JAX_LOSS_OPS = SimpleNamespace(softplus=jax.nn.softplus, relu=jax.nn.relu)
+
+
+def discriminator_terms(loss: str, ops, d_real, d_fake):
+    """``(-f(D_r), -f(-D_f))``: the discriminator's loss terms, per sample."""
+    f = GAN_LOSSES[loss].f
+    return -f(ops, d_real), -f(ops, -d_fake)
