@@ -1,37 +1,11 @@
 """Spectra, stiffness, critical-point classification and simulation (JAX, numpy)."""
 
-from ._classify import PointClass, classify_point
-from ._simulate import FAILURES, SimulationResult, classify_run, simulate
-from ._spectra import (
-    RATE_TOL,
-    REGIMES,
-    Stiffness,
-    eigenvalues,
-    jacobian,
-    max_stable_lr,
-    regime_name,
-    regime_of_rho,
-    spectral_radius,
-    stiffness,
-    update_jacobian,
-)
+from . import _spectra, _classify, _simulate
+from ._spectra import *  # noqa: F403 (each module's __all__ is its public part)
+from ._classify import *  # noqa: F403 (each module's __all__ is its public part)
+from ._simulate import *  # noqa: F403 (each module's __all__ is its public part)
 
-__all__ = [
-    "jacobian",
-    "update_jacobian",
-    "eigenvalues",
-    "spectral_radius",
-    "regime_of_rho",
-    "regime_name",
-    "REGIMES",
-    "RATE_TOL",
-    "Stiffness",
-    "stiffness",
-    "max_stable_lr",
-    "PointClass",
-    "classify_point",
-    "SimulationResult",
-    "simulate",
-    "classify_run",
-    "FAILURES",
-]
+__all__: list[str] = []
+__all__ += _spectra.__all__
+__all__ += _classify.__all__
+__all__ += _simulate.__all__

@@ -16,7 +16,7 @@ from ..games import Game
 from ..optim import Rule, RuleState
 from ._spectra import RATE_TOL, REGIMES, _check_rule, regime_name
 
-__all__ = ["SimulationResult", "simulate", "classify_run", "FAILURES"]
+__all__ = ["SimulationResult", "simulate", "classify_run", "hold_at_failure", "FAILURES"]
 
 #: Failure kinds, indexed by ``SimulationResult.failure``.
 FAILURES = ("none", "non-finite", "blow-up")
@@ -149,6 +149,29 @@ def simulate(
     return _run(game, rule, z0, tol, blowup, atol, steps=steps, stride=stride)
 
 
+def hold_at_failure(state, new, finite, beyond, fail_step, fail_kind, step):
+    """One step's failure bookkeeping, shared by :func:`simulate` and the islands: a run
+    whose new state is non-finite (``finite`` False) or beyond its blow-up threshold
+    (``beyond``) fails at ``step`` (the first time only; :data:`FAILURES` codes 1 and 2) and
+    keeps its last good state from then on. Returns ``(state, fail_step, fail_kind, ok)``;
+    ``fail_step`` is -1 while the run is alive.
+
+    >>> import jax.numpy as jnp
+    >>> state, step, kind, ok = hold_at_failure(jnp.ones(2), jnp.array([jnp.nan, 1.0]), False, False, -1, 0, 7)
+    >>> state.tolist(), int(step), FAILURES[int(kind)], bool(ok)
+    ([1.0, 1.0], 7, 'non-finite', False)
+    """
+    finite = jnp.asarray(finite, bool)
+    bad = ~finite | jnp.asarray(beyond, bool)
+    alive = jnp.asarray(fail_step) < 0
+    newly = bad & alive
+    fail_step = jnp.where(newly, step, fail_step)
+    fail_kind = jnp.where(newly, jnp.where(finite, 2, 1), fail_kind)
+    ok = alive & ~bad
+    state = jax.tree.map(lambda n, o: jnp.where(ok, n, o), new, state)
+    return state, fail_step, fail_kind, ok
+
+
 def classify_run(d0, d1, d2, s1, s2, final, failed, steps: int, *, tol, atol, reference_norm=0.0):
     """The regime of a run from what it kept: the one classifier of :func:`simulate`, the
     phase diagrams' cells and the islands.
@@ -208,13 +231,8 @@ def _run(game, rule, z0, tol, blowup, atol, *, steps, stride):
         finite = jnp.all(jnp.isfinite(z_new))
         d = jnp.linalg.norm(z_new - reference)
         s = jnp.linalg.norm(z_new - z_old)
-        bad = ~finite | (d > threshold)
-        alive = fail_step < 0
-        newly = bad & alive
-        fail_step = jnp.where(newly, t + 1, fail_step)
-        fail_kind = jnp.where(newly, jnp.where(finite, 2, 1), fail_kind)
-        ok = alive & ~bad
-        state = jax.tree.map(lambda n, o: jnp.where(ok, n, o), new, state)
+        state, fail_step, fail_kind, ok = hold_at_failure(state, new, finite, d > threshold, fail_step,
+                                                          fail_kind, t + 1)
         t1 = t + 1
         in1 = ok & (t1 > a) & (t1 <= b)
         in2 = ok & (t1 > b)

@@ -24,6 +24,7 @@ from ..optim import Rule, as_oracle
 
 __all__ = [
     "REGIMES",
+    "RATE_TOL",
     "jacobian",
     "update_jacobian",
     "eigenvalues",

@@ -15,7 +15,7 @@ import numpy as np
 from jax import lax
 
 from .._checks import _describe, check_int, check_positive
-from ..analysis import FAILURES
+from ..analysis import FAILURES, hold_at_failure
 from ..games import GaussianMixture
 from ..optim import Rule
 
@@ -167,13 +167,8 @@ def _run_chunk(game, rule, carry, keys, t0, blowup, *, n_rows, every, n_eval):
             state, fail_step, fail_kind = carry
             new = rule.step(game.with_key(jax.random.fold_in(step_key, t)), state)
             finite, size = _finite_size(new.x, new.y)
-            bad = ~finite | (size > blowup)
-            alive = fail_step < 0
-            newly = bad & alive
-            fail_step = jnp.where(newly, t + 1, fail_step)
-            fail_kind = jnp.where(newly, jnp.where(finite, 2, 1), fail_kind)
-            ok = alive & ~bad
-            state = jax.tree.map(lambda n, o: jnp.where(ok, n, o), new, state)
+            state, fail_step, fail_kind, _ = hold_at_failure(state, new, finite, size > blowup, fail_step,
+                                                             fail_kind, t + 1)
             return (state, fail_step, fail_kind), None
 
         def row(carry, r):

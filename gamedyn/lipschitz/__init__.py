@@ -10,47 +10,12 @@ gradient norms, and the geometry of the WGAN gradient penalty.
 True
 """
 
-from ._bounds import (
-    ACTIVATION_LIPSCHITZ,
-    LipschitzBound,
-    composition_bound,
-    empirical_lipschitz,
-    gradient_norms,
-    mlp_lipschitz_bound,
-    parallel_bound,
-    stacked_bound,
-)
-from ._penalty import circle_samples, gradient_penalty, interpolates, penalty_region
-from ._spectral import (
-    SpectralNorm,
-    circular_conv_singular_values,
-    conv_operator,
-    conv_spectral_norm,
-    layer_spectral_norm,
-    operator_norm,
-    spectral_norm,
-    spectral_normalize,
-)
+from . import _spectral, _bounds, _penalty
+from ._spectral import *  # noqa: F403 (each module's __all__ is its public part)
+from ._bounds import *  # noqa: F403 (each module's __all__ is its public part)
+from ._penalty import *  # noqa: F403 (each module's __all__ is its public part)
 
-__all__ = [
-    "SpectralNorm",
-    "operator_norm",
-    "spectral_norm",
-    "conv_operator",
-    "conv_spectral_norm",
-    "circular_conv_singular_values",
-    "spectral_normalize",
-    "layer_spectral_norm",
-    "ACTIVATION_LIPSCHITZ",
-    "LipschitzBound",
-    "composition_bound",
-    "mlp_lipschitz_bound",
-    "parallel_bound",
-    "stacked_bound",
-    "gradient_norms",
-    "empirical_lipschitz",
-    "circle_samples",
-    "interpolates",
-    "gradient_penalty",
-    "penalty_region",
-]
+__all__: list[str] = []
+__all__ += _spectral.__all__
+__all__ += _bounds.__all__
+__all__ += _penalty.__all__

@@ -14,28 +14,16 @@ Every function takes plain arrays, so the PyTorch bridge applies them to classif
 features.
 """
 
-from ._frechet import frechet_distance, frechet_distance_from_stats
-from ._knn import DensityCoverage, PrecisionRecall, density_coverage, knn_radii, precision_recall
-from ._modes import ModeStats, ideal_high_quality, mode_stats, mode_stats_from_labels
-from ._paired import PairedDifference, paired_difference
-from ._oscillation import ModeHopping, Oscillation, dominant_oscillation, mode_hopping
+from . import _modes, _knn, _frechet, _oscillation, _paired
+from ._modes import *  # noqa: F403 (each module's __all__ is its public part)
+from ._knn import *  # noqa: F403 (each module's __all__ is its public part)
+from ._frechet import *  # noqa: F403 (each module's __all__ is its public part)
+from ._oscillation import *  # noqa: F403 (each module's __all__ is its public part)
+from ._paired import *  # noqa: F403 (each module's __all__ is its public part)
 
-__all__ = [
-    "ModeStats",
-    "mode_stats",
-    "mode_stats_from_labels",
-    "ideal_high_quality",
-    "PrecisionRecall",
-    "precision_recall",
-    "DensityCoverage",
-    "density_coverage",
-    "knn_radii",
-    "frechet_distance",
-    "frechet_distance_from_stats",
-    "Oscillation",
-    "dominant_oscillation",
-    "ModeHopping",
-    "mode_hopping",
-    "PairedDifference",
-    "paired_difference",
-]
+__all__: list[str] = []
+__all__ += _modes.__all__
+__all__ += _knn.__all__
+__all__ += _frechet.__all__
+__all__ += _oscillation.__all__
+__all__ += _paired.__all__

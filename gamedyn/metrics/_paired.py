@@ -6,6 +6,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+__all__ = ["PairedDifference", "paired_difference"]
+
 
 class PairedDifference(NamedTuple):
     """Mean of ``a - b`` over the pairs, its bootstrap interval at ``level``, and the sign

@@ -11,69 +11,13 @@ backend (JAX here; the PyTorch bridge supplies the same operations).
 """
 
 from .._pytree import pytree_dataclass
-from ._backend import JAX_OPS, JaxOps, JaxOracle, as_oracle
-from ._base import Adam, Base, OptaxBase, RMSProp, adam, as_base, rmsprop
-from ._hyper import KINDS, Hyper, hyper, hyperparameters, register_rule, takes_base
-from ._rules import (
-    GDA,
-    RULES,
-    rule_named,
-    SGA,
-    Consensus,
-    Extragradient,
-    Momentum,
-    Optimistic,
-    Proximal,
-    Rule,
-    RuleState,
-    Unrolled,
-    CGD,
-    cgd,
-    consensus,
-    extragradient,
-    gda,
-    momentum,
-    optimistic,
-    proximal,
-    sga,
-    unrolled,
-)
+from ._backend import JAX_OPS, JaxOps, JaxOracle, as_oracle  # the JAX backend (internal)
+from . import _rules, _base, _hyper
+from ._rules import *  # noqa: F403 (each module's __all__ is its public part)
+from ._base import *  # noqa: F403 (each module's __all__ is its public part)
+from ._hyper import *  # noqa: F403 (each module's __all__ is its public part)
 
-__all__ = [
-    "Rule",
-    "RuleState",
-    "RULES",
-    "rule_named",
-    "register_rule",
-    "hyper",
-    "Hyper",
-    "hyperparameters",
-    "takes_base",
-    "KINDS",
-    "gda",
-    "extragradient",
-    "optimistic",
-    "momentum",
-    "consensus",
-    "sga",
-    "proximal",
-    "unrolled",
-    "cgd",
-    "GDA",
-    "Extragradient",
-    "Optimistic",
-    "Momentum",
-    "Consensus",
-    "SGA",
-    "Proximal",
-    "Unrolled",
-    "CGD",
-    "Base",
-    "Adam",
-    "RMSProp",
-    "OptaxBase",
-    "adam",
-    "rmsprop",
-    "as_base",
-    "pytree_dataclass",
-]
+__all__: list[str] = ['pytree_dataclass']
+__all__ += _rules.__all__
+__all__ += _base.__all__
+__all__ += _hyper.__all__

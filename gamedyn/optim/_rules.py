@@ -57,7 +57,6 @@ __all__ = [
     "proximal",
     "unrolled",
     "cgd",
-    "RULES",
     "rule_named",
 ]
 

@@ -17,60 +17,14 @@ lr_x*lr_y*s**2 < 4
 [-gamma/2 - sqrt(-4*fp0**2 + gamma**2)/2, -gamma/2 + sqrt(-4*fp0**2 + gamma**2)/2]
 """
 
-from ._backend import SympyOps, SympyOracle, decide, exact
-from ._games import (
-    DIRAC_LOSSES,
-    DIRAC_REGULARIZERS,
-    SymbolicGame,
-    X,
-    Y,
-    bilinear,
-    dirac,
-    quadratic,
-    symbolic_game,
-)
-from ._rules import exact_rule, hyperparameters, rule, update_matrix
-from ._stability import (
-    LAMBDA,
-    characteristic_polynomial,
-    convergence_region,
-    cycling_region,
-    in_terms_of,
-    jury_conditions,
-    predicate,
-    regions,
-    schur_cohn_conditions,
-    simplify_conditions,
-    spectral_radius,
-)
+from . import _games, _rules, _stability, _backend
+from ._games import *  # noqa: F403 (each module's __all__ is its public part)
+from ._rules import *  # noqa: F403 (each module's __all__ is its public part)
+from ._stability import *  # noqa: F403 (each module's __all__ is its public part)
+from ._backend import *  # noqa: F403 (each module's __all__ is its public part)
 
-__all__ = [
-    "SymbolicGame",
-    "symbolic_game",
-    "bilinear",
-    "quadratic",
-    "dirac",
-    "DIRAC_LOSSES",
-    "DIRAC_REGULARIZERS",
-    "X",
-    "Y",
-    "rule",
-    "exact_rule",
-    "hyperparameters",
-    "update_matrix",
-    "LAMBDA",
-    "characteristic_polynomial",
-    "jury_conditions",
-    "schur_cohn_conditions",
-    "simplify_conditions",
-    "convergence_region",
-    "cycling_region",
-    "regions",
-    "spectral_radius",
-    "in_terms_of",
-    "predicate",
-    "SympyOps",
-    "SympyOracle",
-    "exact",
-    "decide",
-]
+__all__: list[str] = []
+__all__ += _games.__all__
+__all__ += _rules.__all__
+__all__ += _stability.__all__
+__all__ += _backend.__all__

@@ -24,7 +24,7 @@ import numbers
 import numpy as np
 import sympy as sp
 
-__all__ = ["SympyOps", "SympyOracle", "exact", "decide", "tree_map", "tree_leaves"]
+__all__ = ["SympyOps", "SympyOracle", "exact", "decide"]
 
 #: An iterative solver whose condition cannot be decided after this many symbolic
 #: iterations is refused (Newton's method on a linear game needs one).
