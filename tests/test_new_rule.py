@@ -108,6 +108,14 @@ def test_a_torch_game_optimizer_takes_the_same_step():
     np.testing.assert_allclose(y.detach().numpy(), y0 + 0.2 * (An.T @ x0 - 0.7 * y0), rtol=1e-14)
     np.testing.assert_allclose(np.asarray(state.x), x.detach().numpy(), rtol=1e-14)
 
+    # and the real-network update map: linearised through the torch executor (no new code)
+    u = torch.tensor([0.3, -0.2, 0.1], dtype=torch.float64, requires_grad=True)
+    v = torch.tensor([0.5, 0.4, -0.6], dtype=torch.float64, requires_grad=True)
+    opt = gd.bridge.GameOptimizer(DecayedGDA(0.3, 0.5), [u], [v])
+    spectrum = gd.bridge.update_spectrum(opt, lambda: (u @ v, -(u @ v)), k=2)
+    # tolerance: ARPACK on a 6x6 map to its default 1e-8
+    assert spectrum.rho == pytest.approx(rho(0.3, 0.5), rel=1e-7)
+
 
 def test_command_line_flags_in_spectrum_and_phase(tmp_path, capsys):
     assert main(["spectrum", "--game", "bilinear", "--rule", "decayed_gda", "--lr", "0.3", "--decay", "0.5",

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigs
 
-from ..optim import CGD, SGA, Adam, Consensus, Extragradient, GDA, Momentum, Optimistic, Proximal, RMSProp
+from ..optim import RULES, Adam, RMSProp
 from ._backend import TorchOps, TorchOracle, _num
 from ._spectrum import _flat, _unflat
 
@@ -39,7 +39,9 @@ __all__ = [
 #: Rules whose one-step map :func:`update_spectrum` linearises (their steps use the field,
 #: tree arithmetic, the base, ``J^T u`` and ``J v`` with their derivatives, and the shifted
 #: solves of proximal point and competitive gradient descent, differentiated implicitly).
-LINEARISED_RULES = (GDA, Extragradient, Optimistic, Momentum, Consensus, SGA, Proximal, CGD)
+#: Derived from each rule's ``linearisable`` (the built-in rules; a registered rule is
+#: checked by its own class attribute).
+LINEARISED_RULES = tuple(cls for cls in RULES.values() if cls.linearisable)
 
 
 class Dual(NamedTuple):
@@ -241,8 +243,8 @@ def update_map_operator(optimizer, losses) -> LinearOperator:
     in tangent mode per product. ``losses()`` must be a pure function of the parameters
     (a fixed batch; ``gd.bridge.freeze_spectral_norm``; batch norm in a fixed mode)."""
     rule = optimizer.rule
-    if not isinstance(rule, LINEARISED_RULES):
-        names = ", ".join(cls.__name__ for cls in LINEARISED_RULES)
+    if not type(rule).linearisable:
+        names = ", ".join(name for name, cls in RULES.items() if cls.linearisable)
         raise ValueError(
             f"update_spectrum is not available for rule {type(rule).__name__}: it linearises "
             f"{names}; the unrolled GAN's look-ahead is not linearised yet (it would need the "

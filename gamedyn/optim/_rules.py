@@ -91,6 +91,11 @@ class Rule:
     #: the Hypothesis strategies then draw larger steps.
     any_step_size: ClassVar[bool] = False
 
+    #: True if the rule's step uses only operations whose derivatives the PyTorch bridge's
+    #: tangent oracle has (the field, tree arithmetic, the base, Jacobian products, shifted
+    #: solves), so ``gd.bridge.update_spectrum`` can linearise it on a real network.
+    linearisable: ClassVar[bool] = True
+
     #: True if the rule remembers the previous iterate (its update map then acts on the
     #: augmented state ``(z_t, z_{t-1})``).
     memory: ClassVar[bool] = False
@@ -192,6 +197,13 @@ class Rule:
 
     def _check(self):
         """Checks across fields beyond each field's own (none by default)."""
+
+    def affine_on_linear_games(self) -> bool:
+        """True if one step is an affine map of the state on a linear game (so the iterates
+        are exactly powers of the update Jacobian, which the phase diagrams' fast paths use):
+        no base transformation (Adam's moments make it nonlinear). A rule whose step switches
+        with the state overrides this."""
+        return getattr(self, "base", None) is None
 
 
 # ---------------------------------------------------------------------------------------
@@ -380,6 +392,10 @@ class SGA(Rule):
     align_eps: Any = hyper(0.1, kind="nonnegative", needs="align", help="epsilon of the alignment rule")
     base: Any = hyper(None, kind="base", help="per-player base transformation (Adam, RMSProp)")
 
+    def affine_on_linear_games(self) -> bool:
+        # the alignment rule flips the sign of lam with the state
+        return super().affine_on_linear_games() and not self.align
+
     def _step(self, oracle, state):
         x, y = state.x, state.y
         bx, by = state.base
@@ -474,6 +490,8 @@ class Unrolled(Rule):
     look-ahead and are then discarded), differentiated through moments and all. Without a
     base the two are the same. ``"base"`` runs on the JAX backend.
     """
+
+    linearisable: ClassVar[bool] = False  # the look-ahead is a k-step inner optimisation
 
     lr: Any = hyper(kind="step", pair=True, help="step size; a pair (lr_x, lr_y) for TTUR")
     k: int = hyper(5, kind="int", minimum=0, static=True, draw=(1, 5), help="look-ahead steps")

@@ -22,7 +22,7 @@ from jax import lax
 
 from ..analysis import classify_run, regime_of_rho, simulate, spectral_radius, update_jacobian
 from ..games import Bilinear, Game, Quadratic
-from ..optim import SGA, Rule
+from ..optim import Rule
 from ._roots import MAX_CLOSED_FORM, spectral_radius_small
 
 __all__ = ["METHODS", "cell_outputs", "linear_rule", "describe_path", "auto_radius"]
@@ -38,11 +38,7 @@ def linear_rule(rule: Rule) -> bool:
     """True if ``rule`` is an affine map on a linear game (so its iterates are exactly powers
     of its update Jacobian): no base transformation (Adam, RMSProp) and no state-dependent
     switching (SGA with ``align=True`` flips the sign of ``lam`` with ``z``)."""
-    if getattr(rule, "base", None) is not None:
-        return False
-    if isinstance(rule, SGA) and rule.align:
-        return False
-    return True
+    return rule.affine_on_linear_games()
 
 
 def _is_linear_game(game: Game) -> bool:
