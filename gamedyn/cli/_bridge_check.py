@@ -29,7 +29,7 @@ def add_parser(sub) -> None:
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", choices=SIZE_NAMES, default="smoke",
                         help="smoke: islands, tiny networks, minutes per run on a CPU; medium: stacked digits, "
-                             "width-16 DCGAN, 2,000 steps, about 75 min for --seeds 3 on a 2-core CPU; full: stacked digits, "
+                             "width-16 DCGAN, 2,000 steps, about 1 h of one core for --seeds 3 (measured 2026-12-06); full: stacked digits, "
                              "width-64 DCGAN, 20,000 steps, GPU")
     parser.add_argument("--steps", type=int, default=None, help="training steps of every run (default: the size's)")
     parser.add_argument("--spectrum-batches", type=int, default=None,
