@@ -373,14 +373,24 @@ def phase_diagram(
     >>> bool(ds.agree.all())
     True
     """
-    import xarray as xr
+    values, static = _checked_arguments(make, axes, steps, seed, chunk, backend, method, radius, tol, blowup,
+                                        atol, workers, static, address, out)
+    steps, seed = int(steps), int(seed)
+    corners = _probe(make, values, static)
+    sweep = _plan(make, values, static, corners, steps=steps, seed=seed, chunk=chunk, radius=radius, tol=tol,
+                  blowup=blowup, atol=atol, method=method)
+    return _run(sweep, corners, seed, out=out, overwrite=overwrite, backend=backend, address=address,
+                workers=workers, progress=progress)
 
+
+def _checked_arguments(make, axes, steps, seed, chunk, backend, method, radius, tol, blowup, atol, workers,
+                       static, address, out):
+    """Every argument of :func:`phase_diagram` checked before any work: ``(values, static)``."""
     if not callable(make):
         raise ValueError(f"make={make!r} is not accepted; expected a callable make(**params)")
     values = _axes(axes)
     check_int("steps", steps, minimum=0)
     check_int("seed", seed, minimum=0)
-    steps, seed = int(steps), int(seed)
     if chunk is not None:
         check_int("chunk", chunk, minimum=1)
     check_choice("backend", backend, BACKENDS)
@@ -404,8 +414,12 @@ def phase_diagram(
     if out is not None and (Path(out).is_dir() or not Path(out).parent.is_dir()):
         raise ValueError(f"out={str(out)!r} is not accepted; expected a file path in an existing folder, "
                          "e.g. 'runs/diagram.nc'" + (" (it is a folder)" if Path(out).is_dir() else ""))
+    return values, static
 
-    corners = _probe(make, values, static)
+
+def _plan(make, values, static, corners, *, steps, seed, chunk, radius, tol, blowup, atol, method) -> Sweep:
+    """The sweep's plan: which axes are looped over in Python (static) and which vmapped, the
+    chunk size and every cell's start direction, with its fingerprint."""
     game0, rule0 = corners[0]
     if _stateful_base(game0, rule0):
         raise ValueError(
@@ -467,6 +481,12 @@ def phase_diagram(
                 ) from error
     sweep.fingerprint = _fingerprint(sweep, corners)
     _PLANS[first_guess] = sweep.static
+    return sweep
+
+
+def _run(sweep: Sweep, corners, seed, *, out, overwrite, backend, address, workers, progress):
+    """Compute the sweep's chunks (resuming from, and storing to, ``out``) and assemble the Dataset."""
+    import xarray as xr
 
     store = None
     if out is not None:
