@@ -221,14 +221,17 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True,
     on first use with :func:`gamedyn.bridge.mode_classifier`). ``stop_after`` ends the call
     after that many steps as if interrupted (for tests of resumption).
     """
-    from ._classifier import mode_classifier
-    from ._data import load_data
-    from ._evaluate import classify_samples, evaluate_samples
-    from ..metrics import dominant_oscillation
-
     if not isinstance(config, TrainConfig):
         raise ValueError(f"config={config!r} is not accepted; expected a TrainConfig")
     start_time = time.perf_counter()
+    _prepare_folder(config, resume)
+    run = _Run(config, resume=resume, progress=progress, tensorboard=tensorboard, classifier=classifier)
+    status, diverged_at, message, last_eval = run.loop(stop_after)
+    return run.finish(status, diverged_at, message, last_eval, time.perf_counter() - start_time)
+
+
+def _prepare_folder(config: TrainConfig, resume: bool) -> None:
+    """Check ``config.out`` against ``resume`` and write config.json."""
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     config_path = out / "config.json"
@@ -243,199 +246,238 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True,
                 f"resume=True but {config_path} describes another run; resume with the same "
                 "configuration (only steps may change) or choose a new out folder"
             )
-    elif not resume and (out / "checkpoint.pt").exists():
+    elif not resume and checkpoint_path.exists():
         raise ValueError(
             f"out={config.out!r} already holds a run; pass resume=True (--resume) to continue "
             "it, or choose a new folder"
         )
     _write_json(config_path, config.to_json())
 
-    device = resolve_device(config.device)
-    torch.manual_seed(config.seed)
-    data = load_data(config.data, size=config.image_size, n=config.n_data, seed=config.seed)
-    channels = data.shape[0]
-    G, D = make_models(config.arch, image_size=config.image_size, channels=channels,
-                       width=config.width, latent=config.latent, norm=config.norm,
-                       spectral_norm=config.spectral_norm, attention=config.attention,
-                       minibatch_std=config.minibatch_std, seed=config.seed)
-    G, D = G.to(device), D.to(device)
-    has_sn = freeze_spectral_norm(G) + freeze_spectral_norm(D) > 0
-    rule = build_rule(config)
-    project_y = None if config.clip is None else clip_projection(config.clip)
-    opt = GameOptimizer(rule, G.parameters(), D.parameters(), project_y=project_y)
-    ema = EMA(G, beta=config.ema) if config.ema is not None else None
-    fixed_latent = G.sample_latent(64, generator=torch.Generator().manual_seed(config.seed + 1)).to(device)
 
-    step, average, best, stale = 0, _flat_params(G), None, 0
-    history: dict[str, list] = {"gap": [], "g_distance": []}
-    if resume:
-        saved = load_checkpoint(checkpoint_path, device)
-        G.load_state_dict(saved["G"])
-        D.load_state_dict(saved["D"])
-        opt.load_state_dict(saved["optimizer"])
-        if ema is not None and saved.get("ema") is not None:
-            ema.load_state_dict(saved["ema"])
-        step, average = saved["step"], saved["average"].to(device)
-        best, stale, history = saved["best"], saved["stale"], saved["history"]
-        _truncate_jsonl(out / "log.jsonl", step)
-        _truncate_jsonl(out / "eval.jsonl", step)
+class _Run:
+    """One training run's models, optimizer and counters, and the steps of :func:`train`."""
 
-    def save_checkpoint(path=checkpoint_path):
-        state = {"G": G.state_dict(), "D": D.state_dict(), "optimizer": opt.state_dict(),
-                 "ema": None if ema is None else ema.state_dict(), "step": step,
-                 "average": average, "best": best, "stale": stale, "history": history,
-                 "config": config.to_json()}
-        if path == checkpoint_path and path.exists():
+    def __init__(self, config: TrainConfig, *, resume, progress, tensorboard, classifier):
+        from ._data import load_data
+
+        self.config, self.progress, self.clf = config, progress, classifier
+        self.out = Path(config.out)
+        self.checkpoint_path = self.out / "checkpoint.pt"
+        self.device = device = resolve_device(config.device)
+        torch.manual_seed(config.seed)
+        self.data = load_data(config.data, size=config.image_size, n=config.n_data, seed=config.seed)
+        G, D = make_models(config.arch, image_size=config.image_size, channels=self.data.shape[0],
+                           width=config.width, latent=config.latent, norm=config.norm,
+                           spectral_norm=config.spectral_norm, attention=config.attention,
+                           minibatch_std=config.minibatch_std, seed=config.seed)
+        self.G, self.D = G, D = G.to(device), D.to(device)
+        self.has_sn = freeze_spectral_norm(G) + freeze_spectral_norm(D) > 0
+        project_y = None if config.clip is None else clip_projection(config.clip)
+        self.opt = GameOptimizer(build_rule(config), G.parameters(), D.parameters(), project_y=project_y)
+        self.ema = EMA(G, beta=config.ema) if config.ema is not None else None
+        self.fixed_latent = G.sample_latent(64, generator=torch.Generator().manual_seed(config.seed + 1)).to(device)
+        self.step, self.average, self.best, self.stale = 0, _flat_params(G), None, 0
+        self.history: dict[str, list] = {"gap": [], "g_distance": []}
+        if resume:
+            self._restore(load_checkpoint(self.checkpoint_path, device))
+        if self.step == 0:
+            self.keep_checkpoint()
+        self.logger = _Logger(self.out, tensorboard)
+        self.drawn = None  # the last evaluation's classified samples (re-read if it turns out to end the run)
+
+    def _restore(self, saved: dict) -> None:
+        self.G.load_state_dict(saved["G"])
+        self.D.load_state_dict(saved["D"])
+        self.opt.load_state_dict(saved["optimizer"])
+        if self.ema is not None and saved.get("ema") is not None:
+            self.ema.load_state_dict(saved["ema"])
+        self.step, self.average = saved["step"], saved["average"].to(self.device)
+        self.best, self.stale, self.history = saved["best"], saved["stale"], saved["history"]
+        _truncate_jsonl(self.out / "log.jsonl", self.step)
+        _truncate_jsonl(self.out / "eval.jsonl", self.step)
+
+    # -- checkpoints ----------------------------------------------------------------------
+    def save_checkpoint(self, path: Path | None = None) -> None:
+        path = self.checkpoint_path if path is None else path
+        state = {"G": self.G.state_dict(), "D": self.D.state_dict(), "optimizer": self.opt.state_dict(),
+                 "ema": None if self.ema is None else self.ema.state_dict(), "step": self.step,
+                 "average": self.average, "best": self.best, "stale": self.stale, "history": self.history,
+                 "config": self.config.to_json()}
+        if path == self.checkpoint_path and path.exists():
             # the last complete checkpoint stays readable until the new one is: resume falls
             # back to it if checkpoint.pt is missing or damaged
             path.replace(_previous(path))
         atomic_write(path, lambda tmp: torch.save(state, tmp))
 
-    def keep_checkpoint():
-        if config.keep_checkpoints:
-            kept = out / "checkpoints" / f"step_{step:07d}.pt"
+    def keep_checkpoint(self) -> None:
+        if self.config.keep_checkpoints:
+            kept = self.out / "checkpoints" / f"step_{self.step:07d}.pt"
             kept.parent.mkdir(exist_ok=True)
-            save_checkpoint(kept)
+            self.save_checkpoint(kept)
 
-    if step == 0:
-        keep_checkpoint()
-
-    logger = _Logger(out, tensorboard)
-    clf = classifier
-
-    drawn = None  # the last evaluation's classified samples (re-read if it turns out to end the run)
-
-    def evaluate(final: bool = False, write: bool = True, again: bool = False):
+    # -- evaluation -----------------------------------------------------------------------
+    def evaluate(self, final: bool = False, write: bool = True, again: bool = False) -> dict:
         """Evaluate the generator; ``again`` re-reads the samples the last call drew."""
-        nonlocal clf, drawn
-        if clf is None:
+        from ._classifier import mode_classifier
+        from ._evaluate import classify_samples, evaluate_samples
+
+        config = self.config
+        if self.clf is None:
             # trained (or loaded) on the CPU; classifies the 26,000 samples where they are made
-            clf = mode_classifier(data, seed=config.seed, steps=config.classifier_steps,
-                                  verbose=progress).to(device)
-        sampler_model = ema.model if ema is not None else G
+            self.clf = mode_classifier(self.data, seed=config.seed, steps=config.classifier_steps,
+                                       verbose=self.progress).to(self.device)
+        sampler_model = self.ema.model if self.ema is not None else self.G
         gen = torch.Generator().manual_seed(config.seed + 2)
 
         def sample(n):
-            z = sampler_model.sample_latent(n, generator=gen).to(device)
+            z = sampler_model.sample_latent(n, generator=gen).to(self.device)
             return sampler_model(z).float().cpu()
 
         if not again:
             was_training = sampler_model.training
             sampler_model.eval()
             try:
-                drawn = classify_samples(clf, sample, n_samples=config.eval_samples)
+                self.drawn = classify_samples(self.clf, sample, n_samples=config.eval_samples)
             finally:
                 sampler_model.train(was_training)
         features = config.feature_metrics == "every" or (final and config.feature_metrics == "final")
-        result = evaluate_samples(clf, drawn, real=data if features else None, seed=config.seed)
+        result = evaluate_samples(self.clf, self.drawn, real=self.data if features else None, seed=config.seed)
         # a metric not computed (feature_metrics) or undefined (no finite sample) is null
-        record = {"step": step, **{k: _finite_or_none(v) if isinstance(v, float) else v
-                                   for k, v in result.summary().items() if not isinstance(v, np.ndarray)},
+        record = {"step": self.step, **{k: _finite_or_none(v) if isinstance(v, float) else v
+                                        for k, v in result.summary().items() if not isinstance(v, np.ndarray)},
                   "counts": np.asarray(result.counts).tolist()}
         if write:
-            logger.write("eval.jsonl", record)
+            self.logger.write("eval.jsonl", record)
         return record
 
-    status, diverged_at, message, last_eval = "completed", None, "", None
-    pending: list[tuple[int, torch.Tensor]] = []
-    batches = data.batches(config.batch, seed=config.seed, start=step)
-    window_start = time.perf_counter()
-    target = config.steps if stop_after is None else min(config.steps, step + stop_after)
-    bar = Progress(config.steps, enabled=None if progress else False, label="training", unit="steps")
-    bar.done = step
-    while step < target:
-        real, _ = next(batches)
-        real = real.to(device, non_blocking=True)
-        gen = torch.Generator(device=device).manual_seed(config.seed * 1_000_003 + step)
-        latent = G.sample_latent(config.batch, generator=gen).to(device)
-        if has_sn:
+    def _evaluate_and_check_stop(self) -> tuple[dict, bool]:
+        """The evaluation of a step that has one, and whether it early-stops the run."""
+        config = self.config
+        self.keep_checkpoint()
+        last_eval = self.evaluate(write=False)
+        stopping = False
+        if config.early_stop is not None:
+            value = last_eval[config.early_stop]
+            better = value is not None and (
+                self.best is None or (value < self.best if EARLY_STOP[config.early_stop] == "min" else value > self.best))
+            self.best, self.stale = (value, 0) if better else (self.best, self.stale + 1)
+            stopping = self.stale >= config.patience
+        if stopping and config.feature_metrics == "final":
+            # this evaluation ends the run: it gets the feature metrics too, on the samples
+            # the stop was decided on (classified once)
+            last_eval = self.evaluate(final=True, again=True)
+        else:
+            self.logger.write("eval.jsonl", last_eval)
+        return last_eval, stopping
+
+    # -- training -------------------------------------------------------------------------
+    def _one_step(self, real: torch.Tensor) -> torch.Tensor:
+        """One step of the rule; returns (loss_x, loss_y, mean D(real), mean D(fake))."""
+        config, G, D = self.config, self.G, self.D
+        real = real.to(self.device, non_blocking=True)
+        gen = torch.Generator(device=self.device).manual_seed(config.seed * 1_000_003 + self.step)
+        latent = G.sample_latent(config.batch, generator=gen).to(self.device)
+        if self.has_sn:
             power_iteration(D)  # one power iteration per update (Miyato et al. 2018, Alg. 1)
             power_iteration(G)
         closure = gan_losses(G, D, real, latent, loss=config.loss, reg=config.reg, gamma=config.gamma,
                              augment=config.augment, label_smoothing=config.label_smoothing,
                              generator=gen)
-        losses = opt.step(closure)
+        losses = self.opt.step(closure)
         stats = closure.stats
-        pending.append((step + 1, torch.stack([losses[0], losses[1],
-                                               stats["d_real"].detach().mean(),
-                                               stats["d_fake"].detach().mean()])))
-        if ema is not None:
-            ema.update()
-        step += 1
-        bar.update(1)
-        if step % config.log_every == 0 or step == target:
-            values = torch.stack([v for _, v in pending]).double().cpu().numpy()
-            bad = ~np.isfinite(values[:, :2]).all(axis=1) | (np.abs(values[:, :2]) > config.explode).any(axis=1)
-            if bad.any():
-                diverged_at = pending[int(np.argmax(bad))][0]
-                status = "diverged"
-                message = (f"diverged at step {diverged_at}: losses "
-                           f"{values[int(np.argmax(bad)), :2].tolist()} (non-finite or beyond {config.explode:g})")
-                break
-            current = _flat_params(G)
-            average = average + (current - average) / min(step, 100)  # running average, window ~100
-            g_distance = float(torch.linalg.vector_norm(current - average))
-            loss_x, loss_y, d_real, d_fake = values[-1]
-            elapsed = time.perf_counter() - window_start
-            record = {"step": step, "loss_x": float(loss_x), "loss_y": float(loss_y),
-                      "d_real": float(d_real), "d_fake": float(d_fake), "gap": float(d_real - d_fake),
-                      "g_distance": g_distance, "seconds_per_step": elapsed / len(pending)}
-            history["gap"].append(float(d_real - d_fake))
-            history["g_distance"].append(g_distance)
-            logger.write("log.jsonl", record)
-            pending, window_start = [], time.perf_counter()
-        if config.sample_every and step % config.sample_every == 0:
-            with torch.no_grad():
-                G.eval()
-                _save_grid(G(fixed_latent), out / "samples" / f"step_{step:07d}.png")
-                G.train()
-        if config.eval_every and step % config.eval_every == 0 and step < config.steps:
-            keep_checkpoint()
-            last_eval = evaluate(write=False)
-            stopping = False
-            if config.early_stop is not None:
-                value = last_eval[config.early_stop]
-                better = value is not None and (
-                    best is None or (value < best if EARLY_STOP[config.early_stop] == "min" else value > best))
-                best, stale = (value, 0) if better else (best, stale + 1)
-                stopping = stale >= config.patience
-            if stopping and config.feature_metrics == "final":
-                # this evaluation ends the run: it gets the feature metrics too, on the samples
-                # the stop was decided on (classified once)
-                last_eval = evaluate(final=True, again=True)
-            else:
-                logger.write("eval.jsonl", last_eval)
-            if stopping:
-                status = "early-stopped"
-                message = (f"early-stopped at step {step}: {config.early_stop} did not improve "
-                           f"on {best:.4g} for {config.patience} evaluations")
-                save_checkpoint()
-                break
-        if config.checkpoint_every and step % config.checkpoint_every == 0:
-            save_checkpoint()
-    bar.close()
+        if self.ema is not None:
+            self.ema.update()
+        self.step += 1
+        return torch.stack([losses[0], losses[1], stats["d_real"].detach().mean(), stats["d_fake"].detach().mean()])
 
-    if status == "completed" and step < config.steps:
-        status, message = "interrupted", f"stopped after step {step} of {config.steps}; resume to continue"
-        save_checkpoint()
-    elif status == "completed":
-        save_checkpoint()
-        keep_checkpoint()
-        last_eval = evaluate(final=True)
-        message = f"completed {step} steps"
-    elif status == "diverged":
-        message += "; the last good checkpoint is kept" if checkpoint_path.exists() else ""
-    oscillation = {}
-    for name, series in history.items():
-        if len(series) < 4:  # too few logged points to speak of a period
-            oscillation[name] = {"period_steps": None, "amplitude": 0.0, "strength": 0.0}
-            continue
-        osc = dominant_oscillation(np.asarray(series, dtype=float), dt=config.log_every)
-        oscillation[name] = {"period_steps": _finite_or_none(osc.period), "amplitude": float(osc.amplitude),
-                             "strength": float(osc.strength)}
-    logger.close()
-    environment = {"torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(device)}
-    result = TrainResult(status, step, diverged_at, message, last_eval, oscillation, str(out),
-                         time.perf_counter() - start_time, environment)
-    _write_json(out / "result.json", result.to_json())
-    return result
+    def _log_window(self, pending, window_start) -> tuple[int | None, str]:
+        """Log the last window of steps; ``(step, message)`` of a divergence in it, else ``(None, "")``."""
+        config = self.config
+        values = torch.stack([v for _, v in pending]).double().cpu().numpy()
+        bad = ~np.isfinite(values[:, :2]).all(axis=1) | (np.abs(values[:, :2]) > config.explode).any(axis=1)
+        if bad.any():
+            at = int(np.argmax(bad))
+            return pending[at][0], (f"diverged at step {pending[at][0]}: losses {values[at, :2].tolist()} "
+                                    f"(non-finite or beyond {config.explode:g})")
+        current = _flat_params(self.G)
+        self.average = self.average + (current - self.average) / min(self.step, 100)  # running average, window ~100
+        g_distance = float(torch.linalg.vector_norm(current - self.average))
+        loss_x, loss_y, d_real, d_fake = values[-1]
+        elapsed = time.perf_counter() - window_start
+        record = {"step": self.step, "loss_x": float(loss_x), "loss_y": float(loss_y),
+                  "d_real": float(d_real), "d_fake": float(d_fake), "gap": float(d_real - d_fake),
+                  "g_distance": g_distance, "seconds_per_step": elapsed / len(pending)}
+        self.history["gap"].append(float(d_real - d_fake))
+        self.history["g_distance"].append(g_distance)
+        self.logger.write("log.jsonl", record)
+        return None, ""
+
+    def loop(self, stop_after: int | None):
+        """Train until ``config.steps`` (or ``stop_after`` more steps, a divergence or an early
+        stop); returns ``(status, diverged_at, message, last_eval)``."""
+        config = self.config
+        status, diverged_at, message, last_eval = "completed", None, "", None
+        pending: list[tuple[int, torch.Tensor]] = []
+        batches = self.data.batches(config.batch, seed=config.seed, start=self.step)
+        window_start = time.perf_counter()
+        target = config.steps if stop_after is None else min(config.steps, self.step + stop_after)
+        bar = Progress(config.steps, enabled=None if self.progress else False, label="training", unit="steps")
+        bar.done = self.step
+        while self.step < target:
+            real, _ = next(batches)
+            pending.append((self.step + 1, self._one_step(real)))
+            bar.update(1)
+            step = self.step
+            if step % config.log_every == 0 or step == target:
+                diverged_at, message = self._log_window(pending, window_start)
+                if diverged_at is not None:
+                    status = "diverged"
+                    break
+                pending, window_start = [], time.perf_counter()
+            if config.sample_every and step % config.sample_every == 0:
+                with torch.no_grad():
+                    self.G.eval()
+                    _save_grid(self.G(self.fixed_latent), self.out / "samples" / f"step_{step:07d}.png")
+                    self.G.train()
+            if config.eval_every and step % config.eval_every == 0 and step < config.steps:
+                last_eval, stopping = self._evaluate_and_check_stop()
+                if stopping:
+                    status = "early-stopped"
+                    message = (f"early-stopped at step {step}: {config.early_stop} did not improve "
+                               f"on {self.best:.4g} for {config.patience} evaluations")
+                    self.save_checkpoint()
+                    break
+            if config.checkpoint_every and step % config.checkpoint_every == 0:
+                self.save_checkpoint()
+        bar.close()
+        return status, diverged_at, message, last_eval
+
+    def finish(self, status, diverged_at, message, last_eval, seconds) -> TrainResult:
+        """The last checkpoint and evaluation, the oscillation of the logged series, result.json."""
+        from ..metrics import dominant_oscillation
+
+        config, step = self.config, self.step
+        if status == "completed" and step < config.steps:
+            status, message = "interrupted", f"stopped after step {step} of {config.steps}; resume to continue"
+            self.save_checkpoint()
+        elif status == "completed":
+            self.save_checkpoint()
+            self.keep_checkpoint()
+            last_eval = self.evaluate(final=True)
+            message = f"completed {step} steps"
+        elif status == "diverged":
+            message += "; the last good checkpoint is kept" if self.checkpoint_path.exists() else ""
+        oscillation = {}
+        for name, series in self.history.items():
+            if len(series) < 4:  # too few logged points to speak of a period
+                oscillation[name] = {"period_steps": None, "amplitude": 0.0, "strength": 0.0}
+                continue
+            osc = dominant_oscillation(np.asarray(series, dtype=float), dt=config.log_every)
+            oscillation[name] = {"period_steps": _finite_or_none(osc.period), "amplitude": float(osc.amplitude),
+                                 "strength": float(osc.strength)}
+        self.logger.close()
+        environment = {"torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(self.device)}
+        result = TrainResult(status, step, diverged_at, message, last_eval, oscillation, str(self.out), seconds,
+                             environment)
+        _write_json(self.out / "result.json", result.to_json())
+        return result

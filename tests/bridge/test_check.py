@@ -282,11 +282,12 @@ def test_a_spectral_difference_counts_only_beyond_the_batch_range():
 
 
 def test_cli_passes_only_the_settings_it_was_given(monkeypatch, capsys):
-    import gamedyn.bridge._check as check_module
+    import gamedyn.bridge as bridge
     from gamedyn.cli import main
 
     seen = []
-    monkeypatch.setattr(check_module, "bridge_check", lambda size, **kw: seen.append((size, kw)) or [])
+    # the command line calls the public gd.bridge.bridge_check
+    monkeypatch.setattr(bridge, "bridge_check", lambda size, **kw: seen.append((size, kw)) or [])
     assert main(["bridge-check", "--size", "medium", "--spectrum-batches", "4", "--out", "somewhere"]) == 0
     assert main(["bridge-check", "--steps", "7"]) == 0
     assert main(["bridge-check", "--seeds", "3", "--seed", "10", "--threads", "1"]) == 0
