@@ -92,7 +92,7 @@ def rule_flags() -> dict:
     name (``k`` of gda and unrolled) share its flag; its help lists each rule's meaning."""
     flags: dict[str, RuleFlag] = {}
     for rule, cls in optim.RULES.items():
-        defaults = {f.name: f.default for f in dataclasses.fields(cls)}
+        defaults = optim.field_defaults(cls)
         for option, info in optim.hyperparameters(cls).items():
             if option in ("lr", "base"):
                 continue
@@ -104,8 +104,7 @@ def rule_flags() -> dict:
                 raise ValueError(f"rule {rule!r}'s hyperparameter {option!r} would share the flag {flag} with "
                                  f"{', '.join(known.takers)} but differs in name or type; declare "
                                  "hyper(flag=...) to give it its own flag")
-            default = defaults[option]
-            known.takers[rule] = (info, info.cli_default if default is dataclasses.MISSING else default)
+            known.takers[rule] = (info, defaults.get(option, info.cli_default))
     return flags
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from .._checks import check_choice, check_int, check_nonnegative, check_pair, check_positive, check_real, is_traced
 
-__all__ = ["Hyper", "hyper", "hyperparameters", "register_rule", "RULES", "takes_base", "KINDS"]
+__all__ = ["Hyper", "hyper", "hyperparameters", "register_rule", "RULES", "takes_base", "KINDS", "field_defaults"]
 
 #: What a hyperparameter holds, and the check each kind runs when a rule is built.
 KINDS = {
@@ -114,7 +114,13 @@ def _described(cls) -> dict[str, Hyper]:
 
 
 def field_defaults(cls) -> dict[str, Any]:
-    """The default of each field of ``cls`` that has one."""
+    """The default of each field of a rule class (or name) that has one.
+
+    >>> import gamedyn as gd
+    >>> gd.optim.field_defaults("momentum")
+    {'alternating': False, 'first': 'y', 'base': None}
+    """
+    cls = rule_class(cls) if isinstance(cls, str) else cls
     return {f.name: f.default for f in dataclasses.fields(cls) if f.default is not _NO_DEFAULT}
 
 
@@ -168,7 +174,6 @@ def register_rule(name: str, cls: type | None = None):
     if name in RULES and RULES[name] is not cls:
         raise ValueError(f"name={name!r} is already the rule {RULES[name].__name__}; choose another name")
     RULES[name] = cls
-    cls.name = name
     return cls
 
 

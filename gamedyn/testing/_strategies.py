@@ -13,7 +13,6 @@ a shrunk matrix diagonal.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np
@@ -395,7 +394,7 @@ def rule_strategy(name, *, lr=None, ttur=True, **fields):
     if unknown:
         raise ValueError(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not accepted by "
                          f"rule={name!r}; it takes {', '.join(h for h in hypers if h not in ('lr', 'base'))}")
-    defaults = {f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING}
+    defaults = _optim.field_defaults(cls)
     if lr is None:
         lr = (0.01, 10.0) if getattr(cls, "any_step_size", False) else (0.01, 0.5)
     choices, numbers = {}, {}
