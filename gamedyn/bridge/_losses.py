@@ -66,7 +66,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .._checks import check_choice, check_int, check_nonnegative, check_positive
-from ..games import GAN_LOSSES, discriminator_terms
+from ..games import GAN_LOSSES, discriminator_terms, loss_family
 from ._config import LOSSES, REGULARIZERS
 from ._augment import AugmentDraw, apply_augment, draw_augment, parse_policy
 
@@ -147,9 +147,9 @@ def discriminator_loss(loss: str, d_real: torch.Tensor, d_fake: torch.Tensor, *,
     _check_smoothing(loss, label_smoothing)
     _check_logits(d_real, d_fake, loss)
     real_target = 1.0 - float(label_smoothing)
-    family = "wasserstein" if loss == "wgan_gp" else loss
-    if family in GAN_LOSSES:
-        real, fake = discriminator_terms(family, TORCH_LOSS_OPS, d_real, d_fake)
+    family = loss_family(loss)
+    if family is not None:
+        real, fake = discriminator_terms(family, TORCH_LOSS_OPS, None if label_smoothing else d_real, d_fake)
         if label_smoothing and family in ("saturating", "nonsaturating"):
             real = _bce_with_target(d_real, real_target)
         elif label_smoothing:  # least squares: the square's target
@@ -173,8 +173,8 @@ def generator_loss(loss: str, d_real: torch.Tensor, d_fake: torch.Tensor) -> tor
     """
     check_choice("loss", loss, LOSSES)
     _check_logits(d_real, d_fake, loss)
-    family = "wasserstein" if loss == "wgan_gp" else loss
-    if family in GAN_LOSSES:
+    family = loss_family(loss)
+    if family is not None:
         return GAN_LOSSES[family].g(TORCH_LOSS_OPS, d_fake).mean()
     if loss == "relativistic":
         return F.softplus(-(d_fake - d_real)).mean()

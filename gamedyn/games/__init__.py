@@ -6,7 +6,7 @@ field is ``F(z) = -(grad_x loss_x, grad_y loss_y)``. See :class:`Game`.
 
 from ._base import Game, vector_field
 from ._dirac import LOSSES, REGULARIZERS, DiracGAN, safe_norm
-from ._gan_losses import GAN_LOSSES, JAX_LOSS_OPS, GanLoss, discriminator_terms
+from ._gan_losses import GAN_LOSSES, JAX_LOSS_OPS, GanLoss, discriminator_terms, loss_family
 from ._linear import Bilinear, Quadratic
 from ._mixture import (
     F_DIVERGENCES,
@@ -28,6 +28,7 @@ __all__ = [
     "GanLoss",
     "JAX_LOSS_OPS",
     "discriminator_terms",
+    "loss_family",
     "REGULARIZERS",
     "GaussianMixture",
     "MixtureBatch",

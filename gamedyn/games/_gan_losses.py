@@ -39,7 +39,7 @@ from types import SimpleNamespace
 
 import jax
 
-__all__ = ["GanLoss", "GAN_LOSSES", "JAX_LOSS_OPS", "discriminator_terms"]
+__all__ = ["GanLoss", "GAN_LOSSES", "JAX_LOSS_OPS", "discriminator_terms", "loss_family"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,7 +73,19 @@ GAN_LOSSES: dict[str, GanLoss] = {
 JAX_LOSS_OPS = SimpleNamespace(softplus=jax.nn.softplus, relu=jax.nn.relu)
 
 
+def loss_family(loss: str) -> str | None:
+    """The entry of :data:`GAN_LOSSES` a backend's loss name evaluates (WGAN-GP's adversarial
+    part is Wasserstein's), or None for a loss outside the family.
+
+    >>> loss_family("wgan_gp"), loss_family("relativistic")
+    ('wasserstein', None)
+    """
+    loss = "wasserstein" if loss == "wgan_gp" else loss
+    return loss if loss in GAN_LOSSES else None
+
+
 def discriminator_terms(loss: str, ops, d_real, d_fake):
-    """``(-f(D_r), -f(-D_f))``: the discriminator's loss terms, per sample."""
+    """``(-f(D_r), -f(-D_f))``: the discriminator's loss terms, per sample (the real one None
+    when ``d_real`` is None, for a caller that replaces it)."""
     f = GAN_LOSSES[loss].f
-    return -f(ops, d_real), -f(ops, -d_fake)
+    return None if d_real is None else -f(ops, d_real), -f(ops, -d_fake)

@@ -30,7 +30,7 @@ from .._pytree import pytree_dataclass
 from . import _mlp
 from ._base import Game
 from ._dirac import safe_norm
-from ._gan_losses import GAN_LOSSES, JAX_LOSS_OPS, discriminator_terms
+from ._gan_losses import GAN_LOSSES, JAX_LOSS_OPS, discriminator_terms, loss_family
 
 __all__ = [
     "GaussianMixture",
@@ -108,8 +108,8 @@ def adversarial_losses(loss: str, d_real, d_fake, *, f_generator: str = "minimax
     >>> round(float(lx), 12), round(float(ly), 12)  # log 2 and 2 log 2 at D = 1/2
     (0.69314718056, 1.386294361120)
     """
-    family = "wasserstein" if loss == "wgan_gp" else loss
-    if family in GAN_LOSSES:
+    family = loss_family(loss)
+    if family is not None:
         real, fake = discriminator_terms(family, JAX_LOSS_OPS, d_real, d_fake)
         loss_y = jnp.mean(real) + jnp.mean(fake)
         entry = GAN_LOSSES[family]
