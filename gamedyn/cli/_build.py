@@ -16,8 +16,9 @@ from .. import games, optim
 
 __all__ = [
     "check_flags",
-    "GAME_NAMES",
-    "GAME_PARAMS",
+    "game_flags",
+    "game_params",
+    "game_params_from_args",
     "rule_flags",
     "rule_params",
     "integer_params",
@@ -30,9 +31,6 @@ __all__ = [
     "parse_matrix",
     "parse_vector",
 ]
-
-GAME_NAMES = ("bilinear", "quadratic", "dirac")
-
 
 def parse_matrix(text: str, flag: str) -> np.ndarray:
     """``"1,0;0,0.5"`` -> ``[[1, 0], [0, 0.5]]`` (rows separated by ``;``)."""
@@ -59,59 +57,65 @@ def parse_vector(text: str, flag: str) -> np.ndarray:
 
 
 def add_game_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--game`` (one of :data:`gamedyn.games.GAMES`) and one flag per declared game
+    parameter (:func:`game_flags`)."""
     group = parser.add_argument_group("game")
-    group.add_argument(
-        "--game", choices=GAME_NAMES, default="dirac",
-        help="bilinear: x^T A y; quadratic: 1/2 x^T B x + x^T A y - 1/2 y^T C y; "
-        "dirac: the Dirac GAN (default)",
-    )
-    group.add_argument(
-        "--matrix", default=None, metavar="A",
-        help="coupling matrix A of bilinear/quadratic games, rows separated by ';' "
-        "(default '1')",
-    )
-    group.add_argument("--B", default=None, metavar="B", help="quadratic game: x-block B")
-    group.add_argument("--C", default=None, metavar="C", help="quadratic game: y-block C")
-    group.add_argument(
-        "--loss", choices=games.LOSSES, default=None, help="Dirac GAN loss (default nonsaturating)"
-    )
-    group.add_argument(
-        "--reg", choices=[r for r in games.REGULARIZERS if r is not None], default=None,
-        help="Dirac GAN regulariser (default none)",
-    )
-    group.add_argument(
-        "--gamma", type=float, default=None,
-        help="Dirac GAN regularisation weight (noise std for instance noise; default 0)",
-    )
-    group.add_argument("--clip", type=float, default=None, help="Dirac GAN: WGAN clipping |psi|<=c")
+    described = "; ".join(f"{name}: {_first_line(cls)}" for name, cls in games.GAMES.items())
+    group.add_argument("--game", choices=tuple(games.GAMES), default="dirac", help=f"{described} (default dirac)")
+    for dest, spec in game_flags().items():
+        add_rule_flag(group, spec, dest, _meanings(spec))
 
 
-def rule_flags() -> dict:
-    """The rule flags, derived from the rules' declared hyperparameters
-    (:func:`gamedyn.optim.hyperparameters`): ``dest -> RuleFlag``. Rules that share a field
-    name (``k`` of gda and unrolled) share its flag; its help lists each rule's meaning."""
+def _first_line(cls) -> str:
+    return (cls.__doc__ or cls.__name__).strip().splitlines()[0].rstrip(".,").replace("``", "")
+
+
+def _meanings(spec) -> str:
+    """One help text for a flag that several games or rules take, each with its meaning."""
+    texts: dict[str, list[str]] = {}
+    for owner, (info, default) in spec.takers.items():
+        text = info.help + ("" if default is None else f" (default {default!r})")
+        texts.setdefault(text, []).append(owner)
+    return "; ".join(f"{', '.join(owners)}: {text}" for text, owners in texts.items())
+
+
+def _collect_flags(what: str, registry: dict, described, defaults, skip=()) -> dict:
     flags: dict[str, RuleFlag] = {}
-    for rule, cls in optim.RULES.items():
-        defaults = optim.field_defaults(cls)
-        for option, info in optim.hyperparameters(cls).items():
-            if option in ("lr", "base"):
+    for owner, cls in registry.items():
+        values = defaults(cls)
+        for option, info in described(cls).items():
+            if option in skip:
                 continue
             flag = "--" + (info.flag or option).replace("_", "-")
             dest = flag[2:].replace("-", "_")
             known = flags.setdefault(dest, RuleFlag(flag, option, {}))
             first = next(iter(known.takers.values()), (info, None))[0]
             if known.option != option or _arg_type(first) != _arg_type(info):
-                raise ValueError(f"rule {rule!r}'s hyperparameter {option!r} would share the flag {flag} with "
+                raise ValueError(f"{what} {owner!r}'s parameter {option!r} would share the flag {flag} with "
                                  f"{', '.join(known.takers)} but differs in name or type; declare "
                                  "hyper(flag=...) to give it its own flag")
-            known.takers[rule] = (info, defaults.get(option, info.cli_default))
+            known.takers[owner] = (info, values.get(option, info.cli_default))
     return flags
+
+
+def game_flags() -> dict:
+    """The game flags, derived from the games' declared parameters
+    (:func:`gamedyn.games.game_parameters`): ``dest -> RuleFlag`` (whose ``takers`` are
+    games). Games that share a field name (``A`` of bilinear and quadratic) share its flag."""
+    return _collect_flags("game", games.GAMES, games.game_parameters, games.game_defaults)
+
+
+def rule_flags() -> dict:
+    """The rule flags, derived from the rules' declared hyperparameters
+    (:func:`gamedyn.optim.hyperparameters`): ``dest -> RuleFlag``. Rules that share a field
+    name (``k`` of gda and unrolled) share its flag; its help lists each rule's meaning."""
+    return _collect_flags("rule", optim.RULES, optim.hyperparameters, optim.field_defaults, skip=("lr", "base"))
 
 
 @dataclasses.dataclass
 class RuleFlag:
-    """A command-line rule flag: the rule option it sets and, per rule that takes it, the
-    option's description and the value used when the flag is not given."""
+    """A command-line rule or game flag: the option it sets and, per rule or game that takes
+    it, the option's description and the value used when the flag is not given."""
 
     flag: str
     option: str
@@ -120,7 +124,9 @@ class RuleFlag:
 
 def _arg_type(info):
     if info.kind == "choice":
-        return "switch" if info.choices == (False, True) else tuple(info.choices)
+        return "switch" if info.choices == (False, True) else tuple(c for c in info.choices if c is not None)
+    if info.kind in ("matrix", "vector"):
+        return str  # parsed by game_from_args, which names the flag on a bad value
     return int if info.kind == "int" else float
 
 
@@ -142,12 +148,7 @@ def add_rule_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--lr", type=float, default=0.1, help="step size (of x with --lr-y)")
     group.add_argument("--lr-y", type=float, default=None, help="discriminator step size (TTUR)")
     for dest, spec in rule_flags().items():
-        texts: dict[str, list[str]] = {}
-        for rule, (info, default) in spec.takers.items():
-            text = info.help + ("" if default is None else f" (default {default!r})")
-            texts.setdefault(text, []).append(rule)
-        meanings = "; ".join(f"{', '.join(rules)}: {text}" for text, rules in texts.items())
-        add_rule_flag(group, spec, dest, meanings)
+        add_rule_flag(group, spec, dest, _meanings(spec))
     takers = [name for name in optim.RULES if optim.takes_base(name)]
     group.add_argument(
         "--base", choices=("adam", "rmsprop"), default=None,
@@ -155,16 +156,6 @@ def add_rule_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-#: Game flags: (flag, the games that take it, the value when not given).
-GAME_FLAGS = {
-    "matrix": ("--matrix", ("bilinear", "quadratic"), "1"),
-    "B": ("--B", ("quadratic",), None),
-    "C": ("--C", ("quadratic",), None),
-    "loss": ("--loss", ("dirac",), "nonsaturating"),
-    "reg": ("--reg", ("dirac",), None),
-    "gamma": ("--gamma", ("dirac",), 0.0),
-    "clip": ("--clip", ("dirac",), None),
-}
 def _given(value) -> bool:
     return value is not None and value is not False
 
@@ -176,15 +167,16 @@ def check_flags(args) -> None:
     if getattr(args, "_flags_checked", False):
         return
     if hasattr(args, "game"):
-        for dest, (flag, takers, _) in GAME_FLAGS.items():
-            if _given(getattr(args, dest, None)) and args.game not in takers:
-                takes = [f for f, t, _ in GAME_FLAGS.values() if args.game in t]
-                raise SystemExit(f"gamedyn: error: {flag} is not accepted with --game {args.game}; it takes "
-                                 f"{', '.join(takes) or 'no game flags'} ({flag} is for "
-                                 f"--game {' / '.join(takers)})")
-        for dest, (_, takers, default) in GAME_FLAGS.items():
-            if getattr(args, dest, None) is None and args.game in takers:
-                setattr(args, dest, default)
+        flags = game_flags()
+        for dest, spec in flags.items():
+            if _given(getattr(args, dest, None)) and args.game not in spec.takers:
+                takes = [f.flag for f in flags.values() if args.game in f.takers]
+                raise SystemExit(f"gamedyn: error: {spec.flag} is not accepted with --game {args.game}; it takes "
+                                 f"{', '.join(takes) or 'no game flags'} ({spec.flag} is for "
+                                 f"--game {' / '.join(spec.takers)})")
+        for dest, spec in flags.items():
+            if getattr(args, dest, None) is None and args.game in spec.takers:
+                setattr(args, dest, spec.takers[args.game][1])
     if hasattr(args, "rule"):
         _check_rule_flags(args)
     args._flags_checked = True
@@ -213,22 +205,30 @@ def _check_rule_flags(args) -> None:
             setattr(args, dest, default)
 
 
-def game_from_args(args, **overrides) -> games.Game:
-    """The game the flags describe; ``overrides`` replace individual parameters."""
+def game_params_from_args(args) -> dict:
+    """The game's constructor arguments the flags give (matrices and vectors parsed)."""
     check_flags(args)
     params = {}
-    if args.game in ("bilinear", "quadratic"):
-        params["A"] = parse_matrix(args.matrix, "--matrix")
-    if args.game == "quadratic":
-        if args.B is not None:
-            params["B"] = parse_matrix(args.B, "--B")
-        if args.C is not None:
-            params["C"] = parse_matrix(args.C, "--C")
-    if args.game == "dirac":
-        params.update(loss=args.loss, reg=args.reg, gamma=args.gamma, clip=args.clip)
+    for dest, spec in game_flags().items():
+        if args.game not in spec.takers:
+            continue
+        info, _ = spec.takers[args.game]
+        value = getattr(args, dest, None)
+        if value is None:
+            continue
+        if info.kind == "matrix":
+            value = parse_matrix(value, spec.flag)
+        elif info.kind == "vector":
+            value = parse_vector(value, spec.flag)
+        params[spec.option] = value
+    return params
+
+
+def game_from_args(args, **overrides) -> games.Game:
+    """The game the flags describe; ``overrides`` replace individual parameters."""
+    params = game_params_from_args(args)
     params.update(overrides)
-    cls = {"bilinear": games.Bilinear, "quadratic": games.Quadratic, "dirac": games.DiracGAN}
-    return cls[args.game](**params)
+    return games.game_class(args.game)(**params)
 
 
 def rule_from_args(args, **overrides) -> optim.Rule:
@@ -246,20 +246,11 @@ def rule_from_args(args, **overrides) -> optim.Rule:
 
 
 # -- parameters a grid can sweep (gamedyn phase --axis NAME=...) --------------------------
-#: Numeric parameters of each game that an axis can sweep, with what they mean.
-GAME_PARAMS = {
-    "bilinear": {"s": "coupling scale: A = s * MATRIX (every singular value scales by s)"},
-    "quadratic": {
-        "s": "coupling scale: A = s * MATRIX",
-        "b": "ridge on the x-block: B = --B + b I (strong convexity of x)",
-        "c": "ridge on the y-block: C = --C + c I (strong concavity in y)",
-    },
-    "dirac": {
-        "gamma": "regularisation weight of --reg (noise std for instance_noise)",
-        "clip": "WGAN weight clipping |psi| <= clip",
-        "gp_target": "WGAN-GP target gradient norm",
-    },
-}
+def game_params(name: str) -> dict[str, str]:
+    """The parameters of game ``name`` that a phase axis can sweep, with what they mean
+    (:func:`gamedyn.games.game_axes`)."""
+    return {key: axis.help for key, axis in games.game_axes(name).items()}
+
 
 _LR = {
     "lr": "step size of both players",
@@ -290,22 +281,12 @@ def integer_params(name: str) -> set[str]:
 
 
 def game_with(args, values: dict) -> games.Game:
-    """The game of the flags with the swept parameters ``values`` (names of GAME_PARAMS)."""
-    overrides = {}
-    if args.game in ("bilinear", "quadratic") and "s" in values:
-        overrides["A"] = values["s"] * parse_matrix(args.matrix, "--matrix")
-    if args.game == "quadratic":
-        n_x, n_y = parse_matrix(args.matrix, "--matrix").shape
-        for key, flag, n in (("b", "--B", n_x), ("c", "--C", n_y)):
-            if key in values:
-                text = getattr(args, flag[2:])
-                base = np.zeros((n, n)) if text is None else parse_matrix(text, flag)
-                overrides[key.upper()] = base + values[key] * np.eye(n)
-    if args.game == "dirac":
-        for key in ("gamma", "clip", "gp_target"):
-            if key in values:
-                overrides[key] = values[key]
-    return game_from_args(args, **overrides)
+    """The game of the flags with the swept parameters ``values`` (names of :func:`game_params`)."""
+    params = game_params_from_args(args)
+    axes = games.game_axes(args.game)
+    for key, value in values.items():
+        params = axes[key].apply(params, value)
+    return games.game_class(args.game)(**params)
 
 
 def rule_with(args, values: dict) -> optim.Rule:

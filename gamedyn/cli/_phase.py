@@ -12,8 +12,7 @@ import numpy as np
 
 from .. import games, optim
 from ._build import (
-    GAME_NAMES,
-    GAME_PARAMS,
+    game_params,
     integer_params,
     rule_params,
     add_game_arguments,
@@ -43,8 +42,8 @@ axis specs:  NAME=START:STOP:NUM (evenly spaced, both ends included),
 
 def _epilog() -> str:
     lines = [EXAMPLES, "games and the parameters an axis can sweep:"]
-    for name in GAME_NAMES:
-        for i, (key, meaning) in enumerate(GAME_PARAMS[name].items()):
+    for name in games.GAMES:
+        for i, (key, meaning) in enumerate(game_params(name).items()):
             lines.append(f"  {name if i == 0 else '':14s} {key:10s} {meaning}")
     lines.append(f"  (dirac losses: {', '.join(games.LOSSES)}; regularisers: "
                  f"{', '.join(r for r in games.REGULARIZERS if r)})")
@@ -158,7 +157,7 @@ def parse_axis(text: str):
 
 def resolve(name: str, game: str, rule: str):
     """``(owner, parameter)`` for an axis name: owner is ``"game"`` or ``"rule"``."""
-    game_params, rules_params = GAME_PARAMS[game], rule_params(rule)
+    games_params, rules_params = game_params(game), rule_params(rule)
     qualified = {"game": "game", game: "game", "rule": "rule", rule: "rule"}
     if "." in name:
         prefix, param = name.split(".", 1)
@@ -166,18 +165,18 @@ def resolve(name: str, game: str, rule: str):
         if owner is None:
             _fail(f"--axis {name}: unknown qualifier {prefix!r}; write game.{param} or "
                   f"rule.{param}")
-        params = game_params if owner == "game" else rules_params
+        params = games_params if owner == "game" else rules_params
         if param not in params:
             _fail(f"--axis {name}: --{owner} {game if owner == 'game' else rule} has no "
                   f"parameter {param!r}; it has {', '.join(params) or 'none'}")
         return owner, param
-    in_game, in_rule = name in game_params, name in rules_params
+    in_game, in_rule = name in games_params, name in rules_params
     if in_game and in_rule:
         _fail(f"--axis {name} is ambiguous with --game {game} --rule {rule}: write game.{name} "
-              f"({game}: {game_params[name]}) or rule.{name} ({rule}: {rules_params[name]})")
+              f"({game}: {games_params[name]}) or rule.{name} ({rule}: {rules_params[name]})")
     if not (in_game or in_rule):
         _fail(f"--axis {name}: unknown parameter {name!r} for --game {game} --rule {rule}; "
-              f"game parameters: {', '.join(game_params) or 'none'}; rule parameters: "
+              f"game parameters: {', '.join(games_params) or 'none'}; rule parameters: "
               f"{', '.join(rules_params)}")
     return ("game" if in_game else "rule"), name
 
@@ -336,7 +335,8 @@ def _describe_game(args) -> str:
         if args.reg:
             text += f", {args.reg}" + (f" gamma={args.gamma:g}" if args.gamma else "")
         return text + ")"
-    return f"{args.game} game, A = [{args.matrix}]"
+    matrix = getattr(args, "matrix", None)
+    return f"{args.game} game" + (f", A = [{matrix}]" if matrix is not None else "")
 
 
 def _describe_rule(args) -> str:

@@ -14,34 +14,70 @@ Conventions (binding for every layer):
 from __future__ import annotations
 
 import abc
+import dataclasses
+from types import SimpleNamespace
+from typing import ClassVar
 
 import jax
 import jax.numpy as jnp
 
-__all__ = ["Game", "vector_field"]
+__all__ = ["Game", "vector_field", "JAX_GAME_OPS"]
+
+#: The operations a game's ``_losses(ops, x, y)`` may use besides arithmetic and ``@``
+#: (elementwise functions and ``sum``), in JAX. The symbolic layer supplies the same names
+#: in sympy (:data:`gamedyn.symbolic.SYMPY_GAME_OPS`), the bridge in torch for the GAN losses.
+JAX_GAME_OPS = SimpleNamespace(
+    exp=jnp.exp, log=jnp.log, log1p=jnp.log1p, sqrt=jnp.sqrt, sin=jnp.sin, cos=jnp.cos, tanh=jnp.tanh,
+    sigmoid=jax.nn.sigmoid, softplus=jax.nn.softplus, relu=jax.nn.relu, sum=jnp.sum,
+)
 
 
 class Game(abc.ABC):
     """Base class of two-player differentiable games (subclasses are pytree dataclasses).
 
-    Subclasses define ``n_x``, ``n_y``, ``losses(x, y)`` and ``equilibrium`` (a flat ``z``,
-    or ``None`` when no equilibrium is known in closed form). They may override
-    ``field(x, y)`` with an explicit formula; the default differentiates ``losses``.
-    ``project_x(x)`` / ``project_y(y)`` map a player's position back onto its feasible set
-    after every move (identity by default; weight clipping for WGAN).
+    Subclasses define ``n_x``, ``n_y``, their losses and ``equilibrium`` (a flat ``z``, or
+    ``None`` when no equilibrium is known in closed form). The losses are written either
+    once against backend operations, ``_losses(self, ops, x, y)`` with ``ops`` as
+    :data:`JAX_GAME_OPS` (then the symbolic layer differentiates the game exactly:
+    :func:`gamedyn.symbolic.from_game`), or in JAX only, by overriding ``losses(x, y)``.
+    They may override ``field(x, y)`` with an explicit formula; the default differentiates
+    the losses. ``project_x(x)`` / ``project_y(y)`` map a player's position back onto its
+    feasible set after every move (identity by default; weight clipping for WGAN).
+
+    Class attributes: ``AXES`` (derived parameters a phase axis can sweep, name ->
+    :class:`~gamedyn.games.Axis`, beside every scalar field) and ``affine_field`` (True when
+    ``F`` is affine in ``z``, which lets the phase layer iterate exact linear maps).
+    Register a game with :func:`~gamedyn.games.register_game`.
     """
 
     n_x: int
     n_y: int
+    AXES: ClassVar[dict] = {}
+    affine_field: ClassVar[bool] = False
 
     @property
     def n(self) -> int:
         """Dimension of the joint state ``z = (x, y)``."""
         return self.n_x + self.n_y
 
-    @abc.abstractmethod
     def losses(self, x, y):
         """``(loss_x, loss_y)`` at ``(x, y)``; each player minimises its own loss."""
+        return self._losses(JAX_GAME_OPS, x, y)
+
+    def _losses(self, ops, x, y):
+        """``(loss_x, loss_y)`` written against ``ops`` (see the class docstring)."""
+        raise NotImplementedError(f"{type(self).__name__} defines neither losses(x, y) nor _losses(ops, x, y)")
+
+    @property
+    def symbolic_ready(self) -> bool:
+        """True if the losses are written against backend operations (``_losses``), so that
+        :func:`gamedyn.symbolic.from_game` can differentiate them exactly."""
+        return type(self)._losses is not Game._losses
+
+    def describe(self) -> str:
+        """A readable one-paragraph description (its parameters; games may say more)."""
+        values = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self))
+        return f"{type(self).__name__}({values})"
 
     @property
     def equilibrium(self):

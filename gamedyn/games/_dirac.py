@@ -15,9 +15,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._checks import check_choice, check_int, check_nonnegative, check_positive
+from .._hyper import hyper
 from .._pytree import pytree_dataclass
 from ._base import Game
 from ._gan_losses import GAN_LOSSES, JAX_LOSS_OPS
+from ._registry import register_game
 
 __all__ = ["DiracGAN", "LOSSES", "REGULARIZERS", "safe_norm"]
 
@@ -58,7 +60,12 @@ def _generator_loss(loss: str, t):
     return GAN_LOSSES[loss].g(JAX_LOSS_OPS, -t)
 
 
-@pytree_dataclass(static=("loss", "reg", "noise_nodes"))
+def _fmt(value) -> str:
+    return f"{float(value):.6g}"
+
+
+@register_game("dirac")
+@pytree_dataclass
 class DiracGAN(Game):
     """The Dirac GAN: ``x = (theta,)``, ``y = (psi,)``, equilibrium ``(0, 0)``.
 
@@ -87,12 +94,14 @@ class DiracGAN(Game):
     Array([0.+1.j, 0.-1.j], dtype=complex128)
     """
 
-    loss: str = "nonsaturating"
-    reg: str | None = None
-    gamma: float = 0.0
-    clip: float | None = None
-    gp_target: float = 1.0
-    noise_nodes: int = 20
+    loss: str = hyper("nonsaturating", kind="choice", choices=LOSSES, help="Dirac GAN loss")
+    reg: str | None = hyper(None, kind="choice", choices=REGULARIZERS, help="Dirac GAN regulariser")
+    gamma: float = hyper(0.0, kind="nonnegative",
+                         help="regularisation weight of --reg (noise std for instance_noise)")
+    clip: float | None = hyper(None, kind="positive", help="WGAN weight clipping |psi| <= clip")
+    gp_target: float = hyper(1.0, kind="nonnegative", help="WGAN-GP target gradient norm")
+    noise_nodes: int = hyper(20, kind="int", minimum=2, static=True,
+                             help="Gauss-Hermite nodes of the instance-noise expectation")
 
     def __post_init__(self):
         check_choice("loss", self.loss, LOSSES)
@@ -105,6 +114,18 @@ class DiracGAN(Game):
 
     n_x = 1
     n_y = 1
+
+    def describe(self) -> str:
+        """
+        >>> print(DiracGAN(reg="r1", gamma=0.3).describe())
+        Dirac GAN, loss='nonsaturating', reg='r1', gamma=0.3
+        """
+        text = f"Dirac GAN, loss={self.loss!r}, reg={self.reg!r}"
+        if self.reg is not None:
+            text += f", gamma={_fmt(self.gamma)}"
+        if self.clip is not None:
+            text += f", clip={_fmt(self.clip)}"
+        return text
 
     @property
     def f_prime_0(self) -> float:

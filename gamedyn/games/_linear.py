@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax.numpy as jnp
 import numpy as np
 
 from .._checks import NotANumberError, check_real, is_traced
+from .._hyper import hyper
 from .._pytree import pytree_dataclass
 from ._base import Game
+from ._registry import Axis, register_game
 
 __all__ = ["Bilinear", "Quadratic"]
 
@@ -47,6 +51,31 @@ def _vector(name: str, value, n: int):
     return arr
 
 
+def _show(M, indent="    ") -> str:
+    text = np.array2string(np.asarray(M, dtype=float), precision=6, suppress_small=True)
+    return "\n".join(indent + line for line in text.splitlines())
+
+
+def _scaled_coupling(params, s):
+    return {**params, "A": s * np.asarray(params["A"], dtype=float)}
+
+
+def _ridge(block: str, side: int):
+    """Axis ``b`` / ``c``: the block ``B`` / ``C`` given plus ``value * I``."""
+
+    def apply(params, value):
+        n = np.shape(params["A"])[side]
+        given = params.get(block)
+        base = np.zeros((n, n)) if given is None else np.asarray(given, dtype=float)
+        return {**params, block: base + value * np.eye(n)}
+
+    return apply
+
+
+_COUPLING = Axis("coupling scale: A = s * MATRIX (every singular value scales by s)", _scaled_coupling)
+
+
+@register_game("bilinear")
 @pytree_dataclass
 class Bilinear(Game):
     """The bilinear game ``loss_x = x^T A y``, ``loss_y = -x^T A y``.
@@ -63,10 +92,21 @@ class Bilinear(Game):
     (Array(1.5, dtype=float64), Array(-1.5, dtype=float64))
     """
 
-    A: jnp.ndarray
+    A: Any = hyper(kind="matrix", flag="matrix", cli_default="1", help="coupling matrix A (n_x x n_y)")
+    AXES = {"s": _COUPLING}
+    affine_field = True
 
     def __post_init__(self):
         object.__setattr__(self, "A", _matrix("A", self.A))
+
+    def describe(self) -> str:
+        """
+        >>> print(Bilinear([[1.0, 0.0], [0.0, 0.5]]).describe())
+        Bilinear game x^T A y, A =
+            [[1.  0. ]
+             [0.  0.5]]
+        """
+        return "Bilinear game x^T A y, A =\n" + _show(self.A)
 
     @property
     def n_x(self) -> int:
@@ -80,7 +120,7 @@ class Bilinear(Game):
     def equilibrium(self):
         return jnp.zeros(self.n, dtype=self.A.dtype)
 
-    def losses(self, x, y):
+    def _losses(self, ops, x, y):
         value = x @ self.A @ y
         return value, -value
 
@@ -94,6 +134,7 @@ class Bilinear(Game):
         return self.A.T @ x
 
 
+@register_game("quadratic")
 @pytree_dataclass
 class Quadratic(Game):
     """The zero-sum quadratic game with value
@@ -113,11 +154,17 @@ class Quadratic(Game):
            [ 1. , -0.5]], dtype=float64)
     """
 
-    A: jnp.ndarray
-    B: jnp.ndarray | None = None
-    C: jnp.ndarray | None = None
-    x_star: jnp.ndarray | None = None
-    y_star: jnp.ndarray | None = None
+    A: Any = hyper(kind="matrix", flag="matrix", cli_default="1", help="coupling matrix A (n_x x n_y)")
+    B: Any = hyper(None, kind="matrix", help="x-block B (n_x x n_x; default 0)")
+    C: Any = hyper(None, kind="matrix", help="y-block C (n_y x n_y; default 0)")
+    x_star: Any = hyper(None, kind="vector", help="the equilibrium's x (default 0)")
+    y_star: Any = hyper(None, kind="vector", help="the equilibrium's y (default 0)")
+    AXES = {
+        "s": Axis("coupling scale: A = s * MATRIX", _scaled_coupling),
+        "b": Axis("ridge on the x-block: B = --B + b I (strong convexity of x)", _ridge("B", 0)),
+        "c": Axis("ridge on the y-block: C = --C + c I (strong concavity in y)", _ridge("C", 1)),
+    }
+    affine_field = True
 
     def __post_init__(self):
         A = _matrix("A", self.A)
@@ -144,9 +191,25 @@ class Quadratic(Game):
     def equilibrium(self):
         return jnp.concatenate([self.x_star, self.y_star])
 
-    def losses(self, x, y):
+    def describe(self) -> str:
+        """
+        >>> print(Quadratic([[1.0]], B=[[0.5]]).describe())
+        Quadratic game 1/2 x^T B x + x^T A y - 1/2 y^T C y, A =
+            [[1.]]
+          B =
+            [[0.5]]
+          C =
+            [[0.]]
+        """
+        parts = ["Quadratic game 1/2 x^T B x + x^T A y - 1/2 y^T C y, A =", _show(self.A),
+                 "  B =", _show(self.B), "  C =", _show(self.C)]
+        if np.any(np.asarray(self.x_star)) or np.any(np.asarray(self.y_star)):
+            parts.append(f"  equilibrium x* = {np.asarray(self.x_star)}, y* = {np.asarray(self.y_star)}")
+        return "\n".join(parts)
+
+    def _losses(self, ops, x, y):
         dx, dy = x - self.x_star, y - self.y_star
-        value = 0.5 * dx @ self.B @ dx + dx @ self.A @ dy - 0.5 * dy @ self.C @ dy
+        value = dx @ self.B @ dx / 2 + dx @ self.A @ dy - dy @ self.C @ dy / 2
         return value, -value
 
     def field_x(self, x, y):

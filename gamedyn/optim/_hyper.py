@@ -24,94 +24,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from .._checks import check_choice, check_int, check_nonnegative, check_pair, check_positive, check_real, is_traced
+from .._checks import is_traced
+from .._hyper import KINDS, Hyper, described as _described, field_defaults_of, hyper
 
 __all__ = ["Hyper", "hyper", "hyperparameters", "register_rule", "RULES", "takes_base", "KINDS", "field_defaults"]
-
-#: What a hyperparameter holds, and the check each kind runs when a rule is built.
-KINDS = {
-    "step": "a finite step size >= 0",
-    "real": "a finite real number",
-    "nonnegative": "a finite number >= 0",
-    "positive": "a finite number > 0",
-    "int": "a whole number",
-    "choice": "one of a fixed set of values",
-    "base": "a per-player base transformation (gd.optim.adam(), gd.optim.rmsprop(), optax)",
-}
-
-_NO_DEFAULT = dataclasses.MISSING
-
-
-@dataclasses.dataclass(frozen=True)
-class Hyper:
-    """The description of one hyperparameter (see :func:`hyper`)."""
-
-    kind: str
-    help: str
-    pair: bool = False
-    choices: tuple = ()
-    minimum: int = 0
-    static: bool = False
-    needs: str | None = None
-    flag: str | None = None
-    cli_default: Any = None
-    draw: tuple | None = None
-
-    @property
-    def numeric(self) -> bool:
-        """True for the kinds a phase axis can sweep (a number, not a choice or a base)."""
-        return self.kind in ("step", "real", "nonnegative", "positive", "int")
-
-    def check(self, name: str, value) -> None:
-        """Raise ``ValueError`` naming ``name`` if ``value`` is not of this kind."""
-        if self.kind == "base" or value is None:
-            return
-        if self.kind == "choice":
-            check_choice(name, value, self.choices)
-            return
-        if self.kind == "int":
-            check_int(name, value, minimum=self.minimum)
-            return
-        check = {"step": check_nonnegative, "real": check_real, "nonnegative": check_nonnegative,
-                 "positive": check_positive}[self.kind]
-        what = KINDS[self.kind]
-        if self.pair:
-            check_pair(name, value, check, what=what)
-        else:
-            check(name, value, what=what)
-
-
-def hyper(default=_NO_DEFAULT, *, kind: str, help: str, pair: bool = False, choices=(), minimum: int = 0,
-          static: bool | None = None, needs: str | None = None, flag: str | None = None, cli_default=None,
-          draw: tuple | None = None):
-    """A rule's dataclass field, described once.
-
-    ``kind`` is one of :data:`KINDS`; ``pair=True`` accepts ``(for x, for y)``; ``choices``
-    lists a ``"choice"``'s values (``(False, True)`` for a switch); ``minimum`` bounds an
-    ``"int"``. ``static`` (default: choices are static, numbers are not) makes the field
-    pytree metadata that selects code instead of a traced leaf. ``needs`` names a switch
-    that must be on for a value other than the default to matter (``first`` needs
-    ``alternating``): setting it otherwise is an error. ``flag`` renames the command-line
-    flag (default ``--name-with-dashes``), ``cli_default`` is the value the command line
-    uses for a field without a default, and ``draw`` is the ``(low, high)`` range the
-    Hypothesis strategies draw from (default: the kind's usual range).
-
-    >>> hyper(0.0, kind="real", help="heavy-ball momentum").metadata["gamedyn"].kind
-    'real'
-    """
-    if kind not in KINDS:
-        raise ValueError(f"kind={kind!r} is not accepted; expected one of {', '.join(map(repr, KINDS))}")
-    if kind == "choice" and not choices:
-        raise ValueError("kind='choice' needs choices=(...), the values it accepts")
-    static = (kind == "choice") if static is None else bool(static)
-    info = Hyper(kind=kind, help=help, pair=pair, choices=tuple(choices), minimum=minimum, static=static,
-                 needs=needs, flag=flag, cli_default=cli_default, draw=draw)
-    return dataclasses.field(default=default, metadata={"gamedyn": info})
-
-
-def _described(cls) -> dict[str, Hyper]:
-    return {f.name: f.metadata["gamedyn"] for f in dataclasses.fields(cls) if "gamedyn" in f.metadata}
-
 
 def field_defaults(cls) -> dict[str, Any]:
     """The default of each field of a rule class (or name) that has one.
@@ -120,8 +36,7 @@ def field_defaults(cls) -> dict[str, Any]:
     >>> gd.optim.field_defaults("momentum")
     {'alternating': False, 'first': 'y', 'base': None}
     """
-    cls = rule_class(cls) if isinstance(cls, str) else cls
-    return {f.name: f.default for f in dataclasses.fields(cls) if f.default is not _NO_DEFAULT}
+    return field_defaults_of(rule_class(cls) if isinstance(cls, str) else cls)
 
 
 def check_hyperparameters(rule) -> None:

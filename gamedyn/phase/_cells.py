@@ -21,7 +21,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from ..analysis import classify_run, regime_of_rho, simulate, spectral_radius, update_jacobian
-from ..games import Bilinear, Game, Quadratic
+from ..games import Bilinear, Game
 from ..optim import Rule
 from ._roots import MAX_CLOSED_FORM, spectral_radius_small
 
@@ -42,7 +42,7 @@ def linear_rule(rule: Rule) -> bool:
 
 
 def _is_linear_game(game: Game) -> bool:
-    return type(game) in (Bilinear, Quadratic)
+    return game.affine_field
 
 
 def describe_path(game: Game, rule: Rule, method: str, steps: int) -> tuple[str, str]:

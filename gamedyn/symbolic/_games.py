@@ -15,13 +15,15 @@ use at most second derivatives of the losses at a fixed point).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
+import numpy as np
 import sympy as sp
 
 from .._checks import check_choice
-from ..games import GAN_LOSSES
+from ..games import GAN_LOSSES, Game
 
 __all__ = [
     "SymbolicGame",
@@ -29,6 +31,9 @@ __all__ = [
     "bilinear",
     "quadratic",
     "dirac",
+    "from_game",
+    "jacobian_of",
+    "SYMPY_GAME_OPS",
     "DIRAC_LOSSES",
     "DIRAC_REGULARIZERS",
     "X",
@@ -186,10 +191,118 @@ def quadratic(a=None, b=None, c=None) -> SymbolicGame:
     return symbolic_game(f, -f, name="scalar quadratic", params=params)
 
 
+def _elementwise(f):
+    """``f`` on a sympy scalar, or on each entry of a numpy object array."""
+
+    def apply(v):
+        return np.vectorize(f, otypes=[object])(v) if isinstance(v, np.ndarray) else f(v)
+
+    return apply
+
+
+#: The operations of a game's ``_losses(ops, x, y)`` in sympy (the names of
+#: :data:`gamedyn.games.JAX_GAME_OPS`); the players are numpy object arrays of symbols.
+SYMPY_GAME_OPS = SimpleNamespace(
+    exp=_elementwise(sp.exp), log=_elementwise(sp.log), log1p=_elementwise(lambda v: sp.log(1 + v)),
+    sqrt=_elementwise(sp.sqrt), sin=_elementwise(sp.sin), cos=_elementwise(sp.cos),
+    tanh=_elementwise(sp.tanh), sigmoid=_elementwise(lambda v: 1 / (1 + sp.exp(-v))),
+    softplus=_elementwise(lambda v: sp.log(1 + sp.exp(v))), relu=_elementwise(lambda v: sp.Max(0, v)),
+    sum=lambda v: sp.Add(*np.ravel(np.asarray(v, dtype=object))),
+)
+
 #: The GAN loss family's operations in sympy. ``relu`` is the identity: it enters only as
 #: hinge's ``-relu(1 - t)``, whose argument is positive in a neighbourhood of the
 #: equilibrium ``t = 0``, where the update matrix is taken.
-SYMPY_LOSS_OPS = SimpleNamespace(softplus=lambda v: sp.log(1 + sp.exp(v)), relu=lambda v: v)
+SYMPY_LOSS_OPS = SimpleNamespace(**{**vars(SYMPY_GAME_OPS), "relu": lambda v: v})
+
+
+def _exact(value):
+    """A game's field value for sympy: numbers become the rationals they print as
+    (``0.1 -> 1/10``), arrays numpy object arrays of them; names and symbols stay."""
+    if value is None or isinstance(value, (str, bool, sp.Basic)):
+        return value
+    arr = np.asarray(value, dtype=object)
+    exact = np.vectorize(lambda v: v if isinstance(v, sp.Basic) else sp.Rational(repr(float(v))),
+                         otypes=[object])(arr)
+    return exact if arr.ndim else exact[()]
+
+
+def _symbolic_copy(game: Game, symbols: dict) -> Game:
+    """``game`` with every field made exact (:func:`_exact`) and ``symbols`` substituted;
+    built without ``__post_init__``, whose numeric checks and JAX conversions a symbol
+    would not pass."""
+    names = [f.name for f in dataclasses.fields(game)]
+    unknown = sorted(set(symbols) - set(names))
+    if unknown:
+        raise ValueError(f"{', '.join(unknown)} is not a parameter of {type(game).__name__}; it has "
+                         f"{', '.join(names)}")
+    copy = object.__new__(type(game))
+    for name in names:
+        object.__setattr__(copy, name, _exact(symbols.get(name, getattr(game, name))))
+    return copy
+
+
+def _shifted_losses(game: Game, symbols: dict):
+    """``(loss_x, loss_y, xs, ys)``: the game's losses in sympy at ``z_star + (xs, ys)``."""
+    if not isinstance(game, Game):
+        raise ValueError(f"game={game!r} is not accepted; expected a gd.games game")
+    if not game.symbolic_ready:
+        raise ValueError(f"{type(game).__name__} writes its losses in JAX only; the symbolic layer needs them "
+                         "written once against backend operations, as _losses(self, ops, x, y) (the Dirac GAN "
+                         "has its own symbolic form, gamedyn.symbolic.dirac)")
+    if game.equilibrium is None:
+        raise ValueError(f"{type(game).__name__} has no known equilibrium to expand the game at")
+    z_star = _exact(np.asarray(game.equilibrium, dtype=float))
+    if game.n_x == 1 and game.n_y == 1:
+        xs, ys = np.array([X], dtype=object), np.array([Y], dtype=object)
+    else:
+        xs = np.array(sp.symbols(f"x1:{game.n_x + 1}", real=True), dtype=object)
+        ys = np.array(sp.symbols(f"y1:{game.n_y + 1}", real=True), dtype=object)
+    copy = _symbolic_copy(game, symbols)
+    loss_x, loss_y = copy._losses(SYMPY_GAME_OPS, z_star[: game.n_x] + xs, z_star[game.n_x :] + ys)
+    return sp.sympify(loss_x), sp.sympify(loss_y), list(xs), list(ys)
+
+
+def jacobian_of(game: Game, **symbols) -> sp.Matrix:
+    """The exact Jacobian of any game's vector field at its equilibrium, by sympy, from the
+    game's losses written once against backend operations (``_losses(ops, x, y)``).
+
+    Numbers in the game's fields enter as the rationals they print as; ``symbols`` replace
+    fields by sympy expressions (their numeric checks are skipped).
+
+    >>> import gamedyn as gd
+    >>> jacobian_of(gd.games.Quadratic([[1.0, 0.0], [0.0, 2.0]], B=[[0.5, 0.0], [0.0, 0.5]]))
+    Matrix([
+    [-1/2,    0, -1,  0],
+    [   0, -1/2,  0, -2],
+    [   1,    0,  0,  0],
+    [   0,    2,  0,  0]])
+    """
+    loss_x, loss_y, xs, ys = _shifted_losses(game, symbols)
+    field_exprs = [-sp.diff(loss_x, v) for v in xs] + [-sp.diff(loss_y, v) for v in ys]
+    at_equilibrium = {v: 0 for v in xs + ys}
+    return sp.Matrix(field_exprs).jacobian(xs + ys).subs(at_equilibrium, simultaneous=True).applyfunc(sp.simplify)
+
+
+def from_game(game: Game, **symbols) -> SymbolicGame:
+    """A game with one coordinate per player as a :class:`SymbolicGame` (expanded to second
+    order at its equilibrium, moved to the origin), so that every rule's exact update matrix
+    and convergence region follow (:func:`update_matrix`, :func:`convergence_region`).
+
+    The game's losses must be written against backend operations (``_losses(ops, x, y)``);
+    ``symbols`` replace fields by sympy expressions.
+
+    >>> import sympy as sp
+    >>> import gamedyn as gd
+    >>> game = from_game(gd.games.Bilinear([[1.0]]), A=[[sp.Symbol("s", positive=True)]])
+    >>> game.jacobian() == bilinear().jacobian()
+    True
+    """
+    if not (isinstance(game, Game) and game.n_x == 1 and game.n_y == 1):
+        raise ValueError(f"game={game!r} is not accepted; expected a game with one coordinate per player "
+                         "(gamedyn.symbolic.jacobian_of takes any size)")
+    loss_x, loss_y, _, _ = _shifted_losses(game, symbols)
+    return symbolic_game(loss_x, loss_y, expand=True, name=type(game).__name__)
 
 
 def _dirac_f(loss: str, t):

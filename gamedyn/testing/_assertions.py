@@ -138,13 +138,9 @@ def _fmt(value) -> str:
     return repr(value)
 
 
-def _matrix(M, indent="    ") -> str:
-    text = np.array2string(np.asarray(M, dtype=float), precision=6, suppress_small=True)
-    return "\n".join(indent + line for line in text.splitlines())
-
-
 def describe_game(game) -> str:
-    """A readable description of a game: its matrices, or its loss and regulariser.
+    """A readable description of a game: its matrices, or its loss and regulariser
+    (``game.describe()``).
 
     >>> import gamedyn as gd
     >>> print(describe_game(gd.games.Bilinear([[1.0, 0.0], [0.0, 0.5]])))
@@ -152,28 +148,7 @@ def describe_game(game) -> str:
         [[1.  0. ]
          [0.  0.5]]
     """
-    if isinstance(game, games.Bilinear):
-        return "Bilinear game x^T A y, A =\n" + _matrix(game.A)
-    if isinstance(game, games.Quadratic):
-        parts = ["Quadratic game 1/2 x^T B x + x^T A y - 1/2 y^T C y, A ="]
-        parts.append(_matrix(game.A))
-        parts.append("  B =")
-        parts.append(_matrix(game.B))
-        parts.append("  C =")
-        parts.append(_matrix(game.C))
-        if np.any(np.asarray(game.x_star)) or np.any(np.asarray(game.y_star)):
-            parts.append(
-                f"  equilibrium x* = {np.asarray(game.x_star)}, y* = {np.asarray(game.y_star)}"
-            )
-        return "\n".join(parts)
-    if isinstance(game, games.DiracGAN):
-        text = f"Dirac GAN, loss={game.loss!r}, reg={game.reg!r}"
-        if game.reg is not None:
-            text += f", gamma={_fmt(game.gamma)}"
-        if game.clip is not None:
-            text += f", clip={_fmt(game.clip)}"
-        return text
-    return repr(game)
+    return game.describe() if isinstance(game, games.Game) else repr(game)
 
 
 def describe_rule(rule) -> str:
@@ -270,7 +245,7 @@ def _default_start(game, radius, seed):
 
 
 def _is_linear(game) -> bool:
-    return isinstance(game, (games.Bilinear, games.Quadratic))
+    return bool(getattr(game, "affine_field", False))
 
 
 def _choose_steps(rho):

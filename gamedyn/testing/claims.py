@@ -65,9 +65,10 @@ _F_SECOND = {
 
 def field_jacobian(game) -> np.ndarray:
     """The Jacobian of ``F`` at the equilibrium, from the game's matrices (bilinear,
-    quadratic) or from Mescheder et al.'s (2018) closed form (Dirac GAN):
+    quadratic), from Mescheder et al.'s (2018) closed form (Dirac GAN):
     ``[[0, -f'(0)], [f'(0), -g]]`` with ``g = gamma`` for R1/R2 and ``-2 f''(0) sigma^2``
-    for instance noise."""
+    for instance noise, or, for any other game, by sympy's exact differentiation of its
+    losses (:func:`gamedyn.symbolic.jacobian_of`): never by the JAX autodiff under test."""
     from .. import games
 
     if isinstance(game, games.Bilinear):
@@ -88,7 +89,12 @@ def field_jacobian(game) -> np.ndarray:
         else:
             raise ValueError(f"reg={game.reg!r} has no closed-form Jacobian here")
         return np.array([[0.0, -a], [a, -g]])
-    raise ValueError(f"game={game!r} is not accepted; expected Bilinear, Quadratic or DiracGAN")
+    if isinstance(game, games.Game) and game.symbolic_ready:
+        from .. import symbolic
+
+        return np.array(symbolic.jacobian_of(game).evalf(), dtype=float)
+    raise ValueError(f"game={game!r} is not accepted; expected Bilinear, Quadratic, DiracGAN or a game whose "
+                     "losses are written against backend operations (_losses(ops, x, y))")
 
 
 def monotonicity(game) -> float:

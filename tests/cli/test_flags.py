@@ -8,13 +8,13 @@ import pytest
 
 import gamedyn as gd
 from gamedyn.cli import main
-from gamedyn.cli._build import GAME_FLAGS, rule_flags
+from gamedyn.cli._build import game_flags, rule_flags
 
 VALUES = {"--alternating": [], "--first": ["x"], "--k": ["2"], "--beta": ["0.5"], "--consensus-gamma": ["0.3"],
           "--lam": ["0.2"], "--lr-extra": ["0.05"], "--align": [], "--align-eps": ["0.2"], "--tol": ["1e-6"],
           "--max-iter": ["5"], "--lr-unroll": ["0.1"], "--through": [], "--look-ahead": ["base"],
           "--matrix": ["1"], "--B": ["1"], "--C": ["1"], "--loss": ["hinge"], "--reg": ["r1"], "--gamma": ["0.5"],
-          "--clip": ["1"]}
+          "--clip": ["1"], "--gp-target": ["0.5"], "--noise-nodes": ["4"], "--x-star": ["1"], "--y-star": ["1"]}
 
 
 def _refused(argv, capsys):
@@ -35,7 +35,7 @@ def _inert_rule_flags():
 
 
 def test_every_flag_has_a_test_value_and_every_option_a_flag():
-    flags = {spec.flag for spec in rule_flags().values()}
+    flags = {spec.flag for spec in (*rule_flags().values(), *game_flags().values())}
     assert flags <= set(VALUES)
     options = set().union(*(inspect.signature(m).parameters for m in gd.optim.RULES.values())) - {"lr", "base"}
     assert options == {spec.option for spec in rule_flags().values()}
@@ -49,8 +49,8 @@ def test_a_rule_flag_the_rule_does_not_take_is_refused(command, rule, flag, caps
 
 
 @pytest.mark.parametrize("command", ["spectrum", "phase"])
-@pytest.mark.parametrize("game, flag", [(g, flag) for g in ("bilinear", "quadratic", "dirac")
-                                        for flag, takers, _ in GAME_FLAGS.values() if g not in takers])
+@pytest.mark.parametrize("game, flag", [(g, spec.flag) for g in ("bilinear", "quadratic", "dirac")
+                                        for spec in game_flags().values() if g not in spec.takers])
 def test_a_game_flag_the_game_does_not_take_is_refused(command, game, flag, capsys):
     message = _refused([command, "--game", game, flag, *VALUES[flag]], capsys)
     assert f"{flag} is not accepted with --game {game}" in message
