@@ -651,6 +651,27 @@ def gan_losses(G, D, real: torch.Tensor, latent: torch.Tensor, *, loss: str = "n
     for name, value in (("real", real), ("latent", latent)):
         if not isinstance(value, torch.Tensor) or value.dim() < 2 or value.shape[0] < 1:
             raise ValueError(f"{name} must be a batch tensor of shape (n, ...), n >= 1")
+    reg, gamma, instance_noise = _regulariser(loss, reg, gamma, instance_noise)
+    check_nonnegative("gp_target", gp_target)
+    _check_smoothing(loss, label_smoothing)
+    augment = parse_policy(augment)
+    _check_extras(D, adversarial, feature_matching, history_x, history_y)
+    for needs_pairs, what in ((reg == "gp", "the gradient penalty pairs"),
+                              (loss == "relativistic", "loss='relativistic' pairs")):
+        if needs_pairs and real.shape[0] != latent.shape[0]:
+            raise ValueError(f"{what} real and generated samples: real has {real.shape[0]}, "
+                             f"latent {latent.shape[0]}; expected equal batch sizes")
+    return GANLosses(G, D, real, latent, loss=loss, reg=reg, gamma=gamma,
+                     gp_target=float(gp_target),
+                     label_smoothing=float(label_smoothing), noise_std=float(instance_noise),
+                     augment=augment, adversarial=adversarial, feature_matching=feature_matching,
+                     history_x=history_x, history_y=history_y, generator=generator)
+
+
+def _regulariser(loss, reg, gamma, instance_noise):
+    """``(reg, gamma, instance_noise)`` after the aliases: ``loss="wgan_gp"`` implies
+    ``reg="gp"``, ``reg="instance_noise"`` moves ``gamma`` to ``instance_noise``, and a
+    penalty without ``gamma`` takes its default."""
     if loss == "wgan_gp":
         if reg not in (None, "gp"):
             raise ValueError(
@@ -671,10 +692,12 @@ def gan_losses(G, D, real: torch.Tensor, latent: torch.Tensor, *, loss: str = "n
         gamma = _DEFAULT_GAMMA[reg] if gamma is None else gamma
         check_nonnegative("gamma", gamma)
         gamma = float(gamma)
-    check_nonnegative("gp_target", gp_target)
     check_nonnegative("instance_noise", instance_noise)
-    _check_smoothing(loss, label_smoothing)
-    augment = parse_policy(augment)
+    return reg, gamma, instance_noise
+
+
+def _check_extras(D, adversarial, feature_matching, history_x, history_y) -> None:
+    """Check the adversarial training, feature matching and historical averaging options."""
     if adversarial is not None and not isinstance(adversarial, Adversarial):
         raise ValueError(
             f"adversarial={adversarial!r} is not accepted; expected None or "
@@ -691,18 +714,3 @@ def gan_losses(G, D, real: torch.Tensor, latent: torch.Tensor, *, loss: str = "n
             raise ValueError(
                 f"{name}={value!r} is not accepted; expected None or a HistoricalAverage"
             )
-    if reg == "gp" and real.shape[0] != latent.shape[0]:
-        raise ValueError(
-            f"the gradient penalty pairs real and generated samples: real has {real.shape[0]}, "
-            f"latent {latent.shape[0]}; expected equal batch sizes"
-        )
-    if loss == "relativistic" and real.shape[0] != latent.shape[0]:
-        raise ValueError(
-            f"loss='relativistic' pairs real and generated samples: real has {real.shape[0]}, "
-            f"latent {latent.shape[0]}; expected equal batch sizes"
-        )
-    return GANLosses(G, D, real, latent, loss=loss, reg=reg, gamma=gamma,
-                     gp_target=float(gp_target),
-                     label_smoothing=float(label_smoothing), noise_std=float(instance_noise),
-                     augment=augment, adversarial=adversarial, feature_matching=feature_matching,
-                     history_x=history_x, history_y=history_y, generator=generator)

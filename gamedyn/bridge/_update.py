@@ -510,6 +510,21 @@ def linear_response(optimizer, losses, *, k=6, eps=1e-6, horizon=200, frozen=Tru
     plane = np.column_stack([v.real, v.imag]) if abs(mu.imag) > 1e-12 * abs(mu) else v.real[:, None]
     d = v.real / np.linalg.norm(v.real)
 
+    coords = lambda u: np.linalg.lstsq(plane, u, rcond=None)[0]  # noqa: E731
+    try:
+        track = _follow(rule, losses, x_params, y_params, operator, start, d, eps, int(horizon), frozen, coords)
+    finally:
+        with torch.no_grad():
+            torch._foreach_copy_(x_params, start_x)
+            torch._foreach_copy_(y_params, start_y)
+    return _response(mu, plane, track, eps, frozen, operator.shape[0])
+
+
+def _follow(rule, losses, x_params, y_params, operator, start, d, eps, horizon, frozen, coords) -> dict:
+    """Run the real rule from ``start`` and from ``start + eps d`` and the tangent dynamics
+    from ``d`` for ``horizon`` steps; their coordinates in the eigenvector's plane at every
+    step, the perturbation's norms and the map's drift (how differently the update Jacobian
+    at ``s_t`` acts on ``d`` than at ``s_0``). Leaves the parameters moved."""
     _, keys = _frozen_denominators(rule, start)
     oracle = FrozenOracle(losses, x_params, y_params) if frozen else TorchOracle(losses, x_params, y_params)
 
@@ -520,33 +535,30 @@ def linear_response(optimizer, losses, *, k=6, eps=1e-6, horizon=200, frozen=Tru
         oracle.loaded = (None, None)
         return rule._step(oracle, _linear_count(rule, state))
 
-    base, pert = start, _perturbed(rule, start, eps * d)
-    w = d.copy()
-    coords = lambda u: np.linalg.lstsq(plane, u, rcond=None)[0]  # noqa: E731
-    c0, w0 = coords(eps * d), coords(d)
-    diffs, tangents, norms = [c0], [w0], [eps]
-    # The map's drift: how much the update Jacobian at s_t acts differently on d than at s_0.
+    base, pert, w = start, _perturbed(rule, start, eps * d), d.copy()
+    track = {"diffs": [coords(eps * d)], "tangents": [coords(d)], "norms": [eps], "drift": [],
+             "message": f"ran {horizon} steps"}
     start_image = operator.matvec(d)
-    drift = []
-    message = f"ran {horizon} steps"
-    try:
-        for t in range(int(horizon)):
-            jacobian = _state_operator(rule, base, losses, x_params, y_params)
-            if t > 0:
-                drift.append(float(np.linalg.norm(jacobian.matvec(d) - start_image) / np.linalg.norm(start_image)))
-            w = jacobian.matvec(w)
-            base, pert = step(base), step(pert)
-            delta = _flat_state(rule, pert) - _flat_state(rule, base)
-            if not (np.all(np.isfinite(delta)) and np.all(np.isfinite(w))):
-                message = f"stopped at step {t + 1}: a trajectory is no longer finite"
-                break
-            diffs.append(coords(delta))
-            tangents.append(coords(w))
-            norms.append(float(np.linalg.norm(delta)))
-    finally:
-        with torch.no_grad():
-            torch._foreach_copy_(x_params, start_x)
-            torch._foreach_copy_(y_params, start_y)
+    for t in range(horizon):
+        jacobian = _state_operator(rule, base, losses, x_params, y_params)
+        if t > 0:
+            track["drift"].append(float(np.linalg.norm(jacobian.matvec(d) - start_image)
+                                        / np.linalg.norm(start_image)))
+        w = jacobian.matvec(w)
+        base, pert = step(base), step(pert)
+        delta = _flat_state(rule, pert) - _flat_state(rule, base)
+        if not (np.all(np.isfinite(delta)) and np.all(np.isfinite(w))):
+            track["message"] = f"stopped at step {t + 1}: a trajectory is no longer finite"
+            break
+        track["diffs"].append(coords(delta))
+        track["tangents"].append(coords(w))
+        track["norms"].append(float(np.linalg.norm(delta)))
+    return track
+
+
+def _response(mu: complex, plane, track: dict, eps: float, frozen: bool, n: int) -> LinearResponse:
+    """The :class:`LinearResponse` of a followed perturbation (:func:`_follow`)."""
+    diffs, tangents = track["diffs"], track["tangents"]
     steps = len(diffs) - 1
     h = np.arange(1, steps + 1)
     size = lambda cs: np.array([np.linalg.norm(c) for c in cs])  # noqa: E731
@@ -564,7 +576,7 @@ def linear_response(optimizer, losses, *, k=6, eps=1e-6, horizon=200, frozen=Tru
     return LinearResponse(
         eigenvalue=mu, predicted_log_growth=math.log(abs(mu)), predicted_period=predicted_period, horizons=h,
         observed_log_growth=growth(diffs), tangent_log_growth=growth(tangents),
-        norm_log_growth=np.log(np.array(norms[1:]) / eps) / h, observed_period=period(diffs),
-        tangent_period=period(tangents), frozen=bool(frozen), eps=float(eps), n=operator.shape[0], steps=steps,
-        message=message, map_drift=np.array([0.0, *drift])[:steps],
+        norm_log_growth=np.log(np.array(track["norms"][1:]) / eps) / h, observed_period=period(diffs),
+        tangent_period=period(tangents), frozen=bool(frozen), eps=float(eps), n=n, steps=steps,
+        message=track["message"], map_drift=np.array([0.0, *track["drift"]])[:steps],
     )

@@ -244,6 +244,30 @@ def train(
     >>> result.samples.shape, result.snapshot_steps.tolist(), result.diverged.tolist()
     ((4, 3, 100, 2), [0, 10, 20], [False, False, False, False])
     """
+    game, steps, every, chunk, seeds, dtype = _checked(game, rule, steps, seeds, snapshot_every, n_eval, dtype,
+                                                       blowup, checkpoint, checkpoint_every)
+    fingerprint = _fingerprint(game, rule, n_eval, every, dtype, blowup)
+    if start is not None:
+        fingerprint = _continued_fingerprint(fingerprint, start, seeds)
+    total = (0 if start is None else int(start.steps)) + steps
+    keys = jax.vmap(jax.random.PRNGKey)(jnp.asarray(seeds))
+    state0 = _initial(game, rule, keys)
+    result = None if start is None else _continuing(start, state0, rule)
+    if checkpoint is not None and Path(checkpoint).exists():
+        result = _saved(checkpoint, state0, fingerprint, seeds, total)
+        if result.steps == total:
+            return result
+    run = _Chunks(game, rule, keys, seeds, fingerprint, every, n_eval, blowup, result, state0)
+    while run.done < total:
+        result = run.advance(min(chunk, total - run.done))
+        if checkpoint is not None:
+            save_result(result, checkpoint)
+    return result
+
+
+def _checked(game, rule, steps, seeds, snapshot_every, n_eval, dtype, blowup, checkpoint, checkpoint_every):
+    """:func:`train`'s arguments checked: ``(game, steps, every, chunk, seeds, dtype)`` with
+    the game in the training precision and without a fixed batch."""
     if not isinstance(game, GaussianMixture):
         raise ValueError(
             f"game={_describe(game)} is not accepted; expected a gd.games.GaussianMixture"
@@ -276,98 +300,100 @@ def train(
         if not jnp.issubdtype(dtype, jnp.floating):
             raise ValueError(f"dtype={dtype!r} is not accepted; expected a floating dtype")
         game = game.astype(dtype)
-    game = game.with_batch(None)
-    fingerprint = _fingerprint(game, rule, n_eval, every, dtype, blowup)
-    if start is not None:
-        if not isinstance(start, TrainResult):
-            raise ValueError(f"start={_describe(start)} is not accepted; expected a TrainResult")
-        if not np.array_equal(start.seeds, seeds):
-            raise ValueError(
-                f"start holds seeds {start.seeds.tolist()}; this run has seeds {seeds.tolist()}"
-            )
-        fingerprint = hashlib.sha256(
-            f"{fingerprint}|after|{start.fingerprint}|{start.steps}".encode()
-        ).hexdigest()[:32]
-    offset = 0 if start is None else int(start.steps)
-    total = offset + steps
+    return game.with_batch(None), steps, every, chunk, seeds, dtype
 
-    keys = jax.vmap(jax.random.PRNGKey)(jnp.asarray(seeds))
-    state0 = _initial(game, rule, keys)
-    result = start
-    if start is not None:
-        leaves = jax.tree.leaves(start.final_state)
-        expected = jax.tree.leaves(state0)
-        if len(leaves) != len(expected) or any(
-            np.shape(a) != np.shape(b) for a, b in zip(leaves, expected)
-        ):
-            raise ValueError(
-                f"start's final state does not fit rule={_describe(rule)} (another rule or "
-                "base, or another game); continue with a rule of the same structure"
-            )
-        state = jax.tree.unflatten(
-            jax.tree.structure(state0),
-            [jnp.asarray(a, b.dtype) for a, b in zip(leaves, expected)],
+
+def _continued_fingerprint(fingerprint: str, start, seeds) -> str:
+    """The fingerprint of a stage that continues ``start`` (checked to hold ``seeds``)."""
+    if not isinstance(start, TrainResult):
+        raise ValueError(f"start={_describe(start)} is not accepted; expected a TrainResult")
+    if not np.array_equal(start.seeds, seeds):
+        raise ValueError(
+            f"start holds seeds {start.seeds.tolist()}; this run has seeds {seeds.tolist()}"
         )
-        result = dataclasses.replace(start, final_state=state)
-    if checkpoint is not None and Path(checkpoint).exists():
-        saved = load_result(checkpoint, template=state0)
-        if saved.fingerprint != fingerprint or not np.array_equal(saved.seeds, seeds):
-            raise ValueError(
-                f"checkpoint={str(checkpoint)!r} holds a run of another game, rule, seeds or "
-                "settings; delete it or pass another path"
-            )
-        if saved.steps > total:
-            raise ValueError(
-                f"checkpoint={str(checkpoint)!r} holds {saved.steps} steps, more than "
-                f"{total}"
-            )
-        if saved.steps == total:
-            return saved
-        result = saved
+    return hashlib.sha256(f"{fingerprint}|after|{start.fingerprint}|{start.steps}".encode()).hexdigest()[:32]
 
-    n_seeds = seeds.size
-    if result is None:
-        carry = (state0, jnp.full(n_seeds, -1, jnp.int32), jnp.zeros(n_seeds, jnp.int32))
-        done, rows, taken = 0, None, np.zeros(0, np.int64)
-    else:
-        carry = (
-            result.final_state,
-            jnp.asarray(result.step_of_failure, jnp.int32),
-            jnp.asarray(result.failure, jnp.int32),
+
+def _continuing(start: TrainResult, state0, rule) -> TrainResult:
+    """``start`` with its final state cast onto the structure and dtypes of ``state0``."""
+    leaves = jax.tree.leaves(start.final_state)
+    expected = jax.tree.leaves(state0)
+    if len(leaves) != len(expected) or any(
+        np.shape(a) != np.shape(b) for a, b in zip(leaves, expected)
+    ):
+        raise ValueError(
+            f"start's final state does not fit rule={_describe(rule)} (another rule or "
+            "base, or another game); continue with a rule of the same structure"
         )
-        done = result.steps
-        rows = (result.samples, *(getattr(result, name) for name in _DIAGNOSTICS))
-        taken = np.asarray(result.snapshot_steps)
+    state = jax.tree.unflatten(
+        jax.tree.structure(state0),
+        [jnp.asarray(a, b.dtype) for a, b in zip(leaves, expected)],
+    )
+    return dataclasses.replace(start, final_state=state)
 
-    blowup = jnp.asarray(blowup, game.centers.dtype)
-    while done < total:
-        length = min(chunk, total - done)
-        carry, (samples, diag) = _run_chunk(
-            game, rule, carry, keys, jnp.asarray(done, jnp.int32), blowup,
-            n_rows=length // every, every=every, n_eval=int(n_eval),
+
+def _saved(checkpoint, state0, fingerprint: str, seeds, total: int) -> TrainResult:
+    """The run saved at ``checkpoint``, checked to be this one and not past ``total``."""
+    saved = load_result(checkpoint, template=state0)
+    if saved.fingerprint != fingerprint or not np.array_equal(saved.seeds, seeds):
+        raise ValueError(
+            f"checkpoint={str(checkpoint)!r} holds a run of another game, rule, seeds or "
+            "settings; delete it or pass another path"
+        )
+    if saved.steps > total:
+        raise ValueError(
+            f"checkpoint={str(checkpoint)!r} holds {saved.steps} steps, more than "
+            f"{total}"
+        )
+    return saved
+
+
+class _Chunks:
+    """The training loop's carry and the snapshots so far; :meth:`advance` runs one chunk."""
+
+    def __init__(self, game, rule, keys, seeds, fingerprint, every, n_eval, blowup, result, state0):
+        self.game, self.rule, self.keys, self.seeds = game, rule, keys, seeds
+        self.fingerprint, self.every, self.n_eval = fingerprint, every, int(n_eval)
+        self.blowup = jnp.asarray(blowup, game.centers.dtype)
+        n_seeds = seeds.size
+        if result is None:
+            self.carry = (state0, jnp.full(n_seeds, -1, jnp.int32), jnp.zeros(n_seeds, jnp.int32))
+            self.done, self.rows, self.taken = 0, None, np.zeros(0, np.int64)
+        else:
+            self.carry = (
+                result.final_state,
+                jnp.asarray(result.step_of_failure, jnp.int32),
+                jnp.asarray(result.failure, jnp.int32),
+            )
+            self.done = result.steps
+            self.rows = (result.samples, *(getattr(result, name) for name in _DIAGNOSTICS))
+            self.taken = np.asarray(result.snapshot_steps)
+
+    def advance(self, length: int) -> TrainResult:
+        every = self.every
+        self.carry, (samples, diag) = _run_chunk(
+            self.game, self.rule, self.carry, self.keys, jnp.asarray(self.done, jnp.int32), self.blowup,
+            n_rows=length // every, every=every, n_eval=self.n_eval,
         )
         new = (np.asarray(samples), *(np.asarray(v) for v in diag))
-        at = done + every * np.arange(length // every + 1)
-        if rows is None:
-            rows, taken = new, at
+        at = self.done + every * np.arange(length // every + 1)
+        if self.rows is None:
+            self.rows, self.taken = new, at
         else:  # a chunk's first snapshot is the previous chunk's last one: keep it once
-            rows = tuple(np.concatenate([a, b[:, 1:]], axis=1) for a, b in zip(rows, new))
-            taken = np.concatenate([taken, at[1:]])
-        done += length
-        result = TrainResult(
-            seeds=seeds,
-            steps=done,
-            snapshot_steps=taken,
-            samples=rows[0],
-            **{name: value for name, value in zip(_DIAGNOSTICS, rows[1:])},
-            step_of_failure=np.asarray(carry[1]),
-            failure=np.asarray(carry[2]),
-            final_state=jax.tree.map(np.asarray, carry[0]),
-            fingerprint=fingerprint,
+            self.rows = tuple(np.concatenate([a, b[:, 1:]], axis=1) for a, b in zip(self.rows, new))
+            self.taken = np.concatenate([self.taken, at[1:]])
+        self.done += length
+        return TrainResult(
+            seeds=self.seeds,
+            steps=self.done,
+            snapshot_steps=self.taken,
+            samples=self.rows[0],
+            **{name: value for name, value in zip(_DIAGNOSTICS, self.rows[1:])},
+            step_of_failure=np.asarray(self.carry[1]),
+            failure=np.asarray(self.carry[2]),
+            final_state=jax.tree.map(np.asarray, self.carry[0]),
+            fingerprint=self.fingerprint,
         )
-        if checkpoint is not None:
-            save_result(result, checkpoint)
-    return result
 
 
 # -- saving ------------------------------------------------------------------------------

@@ -125,52 +125,10 @@ def dominant_oscillation(series, *, dt=1.0, detrend="linear", min_cycles=2.0) ->
     # oscillation below 1e-9 of the series' scale is taken for none.
     usable &= tss > (1e-9 * scale) ** 2 * np.sum(window, axis=1)
 
-    # Coarse search: the highest local maximum of the windowed, zero-padded periodogram
-    # within the band (a local maximum, so that the flank of a slower component leaking
-    # across the band's lower edge is not taken for a peak).
-    n_fft = _PAD * int(2 ** np.ceil(np.log2(max(n_points, 2))))
-    power = np.abs(np.fft.rfft(residual * window, n=n_fft, axis=1)) ** 2
-    freqs = np.fft.rfftfreq(n_fft)
-    local_max = np.zeros_like(power, dtype=bool)
-    local_max[:, 1:-1] = (power[:, 1:-1] >= power[:, :-2]) & (power[:, 1:-1] >= power[:, 2:])
-    local_max[:, -1] = power[:, -1] >= power[:, -2]
-    # Near the Nyquist frequency the sampled sine column vanishes (sin(pi t) = 0), so the
-    # sinusoid's phase, and with it the amplitude sqrt(a^2 + b^2), is not determined by the
-    # samples: a noise series could be fitted at f = 0.4999 with an amplitude hundreds of
-    # times its range. Sampled at integers, f = 0.5 - e is an alternation (-1)^t modulated
-    # at frequency e, so e must fit min_cycles times into the series, as f must at the low
-    # end; f = 0.5 itself (pure alternation, amplitude |a|) stays allowed.
-    lowest, highest = min_cycles / length, 0.5 - min_cycles / length
-    in_band = (freqs[None, :] >= lowest[:, None]) & (freqs[None, :] <= highest[:, None])
-    allowed = local_max & (in_band | (freqs[None, :] == 0.5))
-    usable &= allowed.any(axis=1)
-    peak = freqs[np.argmax(np.where(allowed, power, -1.0), axis=1)]
-
-    # Refinement: golden-section search on the least-squares residual, within a quarter of
-    # the Hann main lobe (half-width 2 / N) around the peak, where it is unimodal (none at
-    # the Nyquist frequency: the bracket is that point).
-    half = 0.5 / length
-    nyquist = peak == 0.5
-    low = np.where(nyquist, 0.5, np.clip(peak - half, lowest, np.maximum(highest, lowest)))
-    high = np.where(nyquist, 0.5, np.clip(peak + half, lowest, np.maximum(highest, lowest)))
-    ratio = (np.sqrt(5.0) - 1.0) / 2.0
-
-    def rss(freq):
-        return _weighted_fit(_design(t, freq, detrend), y, window)[1]
-
-    c = high - ratio * (high - low)
-    d = low + ratio * (high - low)
-    rss_c, rss_d = rss(c), rss(d)
-    for _ in range(_GOLDEN_STEPS):
-        left = rss_c < rss_d  # the minimum lies in [low, d]: drop (d, high]
-        high = np.where(left, d, high)
-        low = np.where(left, low, c)
-        # The surviving interior point is reused; one new fit per step.
-        kept, kept_rss = np.where(left, c, d), np.where(left, rss_c, rss_d)
-        new = np.where(left, high - ratio * (high - low), low + ratio * (high - low))
-        new_rss = rss(new)
-        c, rss_c = np.where(left, new, kept), np.where(left, new_rss, kept_rss)
-        d, rss_d = np.where(left, kept, new), np.where(left, kept_rss, new_rss)
+    peak, lowest, highest, found = _periodogram_peak(residual * window, n_points, length, min_cycles)
+    usable &= found
+    low, high = _golden_section(peak, lowest, highest, length,
+                                lambda freq: _weighted_fit(_design(t, freq, detrend), y, window)[1])
     freq = 0.5 * (low + high)
     coef, best = _weighted_fit(_design(t, freq, detrend), y, window)
     amplitude = np.hypot(coef[:, -2], coef[:, -1])
@@ -185,6 +143,54 @@ def dominant_oscillation(series, *, dt=1.0, detrend="linear", min_cycles=2.0) ->
         n_used=n_used,
     )
     return Oscillation(*(np.reshape(a, batch_shape) for a in result))
+
+
+def _periodogram_peak(weighted, n_points, length, min_cycles):
+    """Coarse search: the highest local maximum of the windowed, zero-padded periodogram
+    within the band (a local maximum, so that the flank of a slower component leaking across
+    the band's lower edge is not taken for a peak). ``(peak, lowest, highest, found)``."""
+    n_fft = _PAD * int(2 ** np.ceil(np.log2(max(n_points, 2))))
+    power = np.abs(np.fft.rfft(weighted, n=n_fft, axis=1)) ** 2
+    freqs = np.fft.rfftfreq(n_fft)
+    local_max = np.zeros_like(power, dtype=bool)
+    local_max[:, 1:-1] = (power[:, 1:-1] >= power[:, :-2]) & (power[:, 1:-1] >= power[:, 2:])
+    local_max[:, -1] = power[:, -1] >= power[:, -2]
+    # Near the Nyquist frequency the sampled sine column vanishes (sin(pi t) = 0), so the
+    # sinusoid's phase, and with it the amplitude sqrt(a^2 + b^2), is not determined by the
+    # samples: a noise series could be fitted at f = 0.4999 with an amplitude hundreds of
+    # times its range. Sampled at integers, f = 0.5 - e is an alternation (-1)^t modulated
+    # at frequency e, so e must fit min_cycles times into the series, as f must at the low
+    # end; f = 0.5 itself (pure alternation, amplitude |a|) stays allowed.
+    lowest, highest = min_cycles / length, 0.5 - min_cycles / length
+    in_band = (freqs[None, :] >= lowest[:, None]) & (freqs[None, :] <= highest[:, None])
+    allowed = local_max & (in_band | (freqs[None, :] == 0.5))
+    peak = freqs[np.argmax(np.where(allowed, power, -1.0), axis=1)]
+    return peak, lowest, highest, allowed.any(axis=1)
+
+
+def _golden_section(peak, lowest, highest, length, rss):
+    """Refinement: golden-section search on the least-squares residual ``rss(freq)``, within
+    a quarter of the Hann main lobe (half-width 2 / N) around the peak, where it is unimodal
+    (none at the Nyquist frequency: the bracket is that point). The final bracket."""
+    half = 0.5 / length
+    nyquist = peak == 0.5
+    low = np.where(nyquist, 0.5, np.clip(peak - half, lowest, np.maximum(highest, lowest)))
+    high = np.where(nyquist, 0.5, np.clip(peak + half, lowest, np.maximum(highest, lowest)))
+    ratio = (np.sqrt(5.0) - 1.0) / 2.0
+    c = high - ratio * (high - low)
+    d = low + ratio * (high - low)
+    rss_c, rss_d = rss(c), rss(d)
+    for _ in range(_GOLDEN_STEPS):
+        left = rss_c < rss_d  # the minimum lies in [low, d]: drop (d, high]
+        high = np.where(left, d, high)
+        low = np.where(left, low, c)
+        # The surviving interior point is reused; one new fit per step.
+        kept, kept_rss = np.where(left, c, d), np.where(left, rss_c, rss_d)
+        new = np.where(left, high - ratio * (high - low), low + ratio * (high - low))
+        new_rss = rss(new)
+        c, rss_c = np.where(left, new, kept), np.where(left, new_rss, kept_rss)
+        d, rss_d = np.where(left, kept, new), np.where(left, kept_rss, new_rss)
+    return low, high
 
 
 class ModeHopping(NamedTuple):

@@ -108,9 +108,6 @@ def phase(
     ('lr_x', 'lr_y')
     """
     import matplotlib.pyplot as plt
-    from matplotlib import colors
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
 
     if var not in ds.data_vars:
         raise ValueError(
@@ -133,8 +130,27 @@ def phase(
     xname, yname = names
     x = np.asarray(ds[xname].values, dtype=float)
     y = np.asarray(ds[yname].values, dtype=float)
-    image = data.T  # rows along y, columns along x
-    handles = []
+    handles = _heat_map(ax, var, x, y, data.T, ds, rho_max, colorbar)  # rows along y
+    if contours and len(x) > 1 and len(y) > 1:
+        handles += _regime_borders(ax, ds, x, y)
+    if boundaries:
+        handles += _theory(ax, boundaries, xname, yname, x, y, boundary_label)
+    ax.set_xlabel(xname)
+    ax.set_ylabel(yname)
+    ax.set_xlim(x.min(), x.max())
+    ax.set_ylim(y.min(), y.max())
+    ax.grid(False)
+    ax.set_title(title if title is not None else _LABELS.get(var, var))
+    if legend and handles:
+        ax.legend(handles=handles, loc="upper right", framealpha=0.85, frameon=True)
+    return ax
+
+
+def _heat_map(ax, var, x, y, image, ds, rho_max, colorbar) -> list:
+    """Draw ``image`` (rows along ``y``) in the colours of ``var``; the legend handles."""
+    from matplotlib import colors
+    from matplotlib.patches import Patch
+
     if var == "spectral_radius":
         finite = image[np.isfinite(image)]
         lo = float(finite.min()) if finite.size else 0.0
@@ -147,54 +163,56 @@ def phase(
         if colorbar:
             cbar = ax.figure.colorbar(mesh, ax=ax, extend="max" if hi > vmax else "neither")
             cbar.set_label("spectral radius rho (white: rho = 1)")
-    elif var in ("predicted", "observed"):
+        return []
+    if var in ("predicted", "observed"):
         cmap = colors.ListedColormap(REGIME_COLORS)
         ax.pcolormesh(x, y, image, cmap=cmap, vmin=-0.5, vmax=2.5, shading="nearest",
                       rasterized=True)
-        handles += [Patch(color=c, label=n) for c, n in zip(REGIME_COLORS, _regimes(ds))]
-    elif var == "agree":
+        return [Patch(color=c, label=n) for c, n in zip(REGIME_COLORS, _regimes(ds))]
+    if var == "agree":
         cmap = colors.ListedColormap(["black", "#f4f4f4"])
         ax.pcolormesh(x, y, image.astype(float), cmap=cmap, vmin=0, vmax=1, shading="nearest",
                       rasterized=True)
-        handles += [Patch(color="black", label="disagree")]
-    else:
-        finite = image[np.isfinite(image)]
-        span = float(np.abs(finite).max()) if finite.size else 1.0
-        span = span if span > 0 else 1.0
-        mesh = ax.pcolormesh(x, y, np.clip(image, -span, span), cmap="RdBu_r",
-                             norm=colors.TwoSlopeNorm(vmin=-span, vcenter=0.0, vmax=span),
-                             shading="nearest", rasterized=True)
-        if colorbar:
-            ax.figure.colorbar(mesh, ax=ax).set_label(_LABELS.get(var, var))
+        return [Patch(color="black", label="disagree")]
+    finite = image[np.isfinite(image)]
+    span = float(np.abs(finite).max()) if finite.size else 1.0
+    span = span if span > 0 else 1.0
+    mesh = ax.pcolormesh(x, y, np.clip(image, -span, span), cmap="RdBu_r",
+                         norm=colors.TwoSlopeNorm(vmin=-span, vcenter=0.0, vmax=span),
+                         shading="nearest", rasterized=True)
+    if colorbar:
+        ax.figure.colorbar(mesh, ax=ax).set_label(_LABELS.get(var, var))
+    return []
 
-    if contours and len(x) > 1 and len(y) > 1:
-        levels = [0.5, 1.5]
-        if "predicted" in ds:
-            ax.contour(x, y, np.asarray(ds["predicted"].values, float).T, levels=levels,
-                       colors="black", linewidths=1.0, linestyles="solid")
-            handles.append(Line2D([], [], color="black", lw=1.0, label="predicted border"))
-        if "observed" in ds:
-            ax.contour(x, y, np.asarray(ds["observed"].values, float).T, levels=levels,
-                       colors="#404040", linewidths=1.2, linestyles="dashed")
-            handles.append(Line2D([], [], color="#404040", lw=1.2, ls="--",
-                                  label="observed border"))
-    if boundaries:
-        X, Y = np.meshgrid(np.linspace(x.min(), x.max(), 400), np.linspace(y.min(), y.max(), 400))
-        for i, fn in enumerate(boundaries):
-            values = np.broadcast_to(np.asarray(fn(**{xname: X, yname: Y}), float), X.shape)
-            if np.nanmin(values) < 0 < np.nanmax(values):
-                ax.contour(X, Y, values, levels=[0.0], colors="#ffb000", linewidths=2.2,
-                           linestyles="dashdot")
-        handles.append(Line2D([], [], color="#ffb000", lw=2.2, ls="-.", label=boundary_label))
-    ax.set_xlabel(xname)
-    ax.set_ylabel(yname)
-    ax.set_xlim(x.min(), x.max())
-    ax.set_ylim(y.min(), y.max())
-    ax.grid(False)
-    ax.set_title(title if title is not None else _LABELS.get(var, var))
-    if legend and handles:
-        ax.legend(handles=handles, loc="upper right", framealpha=0.85, frameon=True)
-    return ax
+
+def _regime_borders(ax, ds, x, y) -> list:
+    """The predicted regimes' borders solid, the observed ones dashed; the legend handles."""
+    from matplotlib.lines import Line2D
+
+    handles, levels = [], [0.5, 1.5]
+    if "predicted" in ds:
+        ax.contour(x, y, np.asarray(ds["predicted"].values, float).T, levels=levels,
+                   colors="black", linewidths=1.0, linestyles="solid")
+        handles.append(Line2D([], [], color="black", lw=1.0, label="predicted border"))
+    if "observed" in ds:
+        ax.contour(x, y, np.asarray(ds["observed"].values, float).T, levels=levels,
+                   colors="#404040", linewidths=1.2, linestyles="dashed")
+        handles.append(Line2D([], [], color="#404040", lw=1.2, ls="--",
+                              label="observed border"))
+    return handles
+
+
+def _theory(ax, boundaries, xname, yname, x, y, label) -> list:
+    """The theory's boundaries (zero sets) dash-dotted; the legend handle."""
+    from matplotlib.lines import Line2D
+
+    X, Y = np.meshgrid(np.linspace(x.min(), x.max(), 400), np.linspace(y.min(), y.max(), 400))
+    for fn in boundaries:
+        values = np.broadcast_to(np.asarray(fn(**{xname: X, yname: Y}), float), X.shape)
+        if np.nanmin(values) < 0 < np.nanmax(values):
+            ax.contour(X, Y, values, levels=[0.0], colors="#ffb000", linewidths=2.2,
+                       linestyles="dashdot")
+    return [Line2D([], [], color="#ffb000", lw=2.2, ls="-.", label=label)]
 
 
 def _regimes(ds):

@@ -412,47 +412,15 @@ def check(
     strategy = st.tuples(
         claim.games, st.fixed_dictionaries({k: p.domain.strategy() for k, p in region.items()})
     )
-    seen = {
-        "count": 0,
-        "best": None,
-        "best_margin": math.inf,
-        "decisive": None,
-        "decisive_margin": math.inf,
-        "closest": None,
-        "closest_margin": -math.inf,
-    }
-
-    def observe(pair) -> Example:
-        game, coords = pair
-        rule = claim.rule(game, **coords)
-        rho = fast_rho(game, rule)
-        if rho is None:
-            raise ValueError(
-                f"{describe_rule(rule)} has no linearisation; claims need a spectral test"
-            )
-        example = Example(game, dict(coords), rule, rho, predicted_regime(rho))
-        seen["count"] += 1
-        margin = _margin(claim.regime, rho)
-        if example.predicted == claim.regime and margin < seen["best_margin"]:
-            seen["best"], seen["best_margin"] = example, margin
-        if (
-            example.predicted == claim.regime
-            and margin < seen["decisive_margin"]
-            and _simulation_can_decide(rho)
-        ):
-            seen["decisive"], seen["decisive_margin"] = example, margin
-        if example.predicted != claim.regime and margin > seen["closest_margin"]:
-            seen["closest"], seen["closest_margin"] = example, margin
-        return example
-
+    seen = _Seen(claim)
     if claim.quantifier == "all":
 
         def condition(pair):  # a counterexample
-            return observe(pair).predicted != claim.regime
+            return seen.observe(pair).predicted != claim.regime
     else:
 
         def condition(pair):  # a witness
-            return observe(pair).predicted == claim.regime
+            return seen.observe(pair).predicted == claim.regime
 
     budget = settings(
         max_examples=examples,
@@ -476,24 +444,59 @@ def check(
         return Verdict(
             claim,
             "error",
-            seen["count"],
+            seen.count,
             time.perf_counter() - start,
             None,
             note=f"{type(err).__name__}: {err}",
         )
+    example, status, note = _outcome(claim, seen, found, simulate)
+    return Verdict(claim, status, seen.count, time.perf_counter() - start, example, note)
 
+
+class _Seen:
+    """The examples a claim's search has judged: how many, the closest calls on each side
+    of its regime, and the closest one a simulation can still decide."""
+
+    def __init__(self, claim: Claim):
+        self.claim, self.count = claim, 0
+        self.best, self.best_margin = None, math.inf
+        self.decisive, self.decisive_margin = None, math.inf
+        self.closest, self.closest_margin = None, -math.inf
+
+    def observe(self, pair) -> Example:
+        game, coords = pair
+        rule = self.claim.rule(game, **coords)
+        rho = fast_rho(game, rule)
+        if rho is None:
+            raise ValueError(
+                f"{describe_rule(rule)} has no linearisation; claims need a spectral test"
+            )
+        example = Example(game, dict(coords), rule, rho, predicted_regime(rho))
+        self.count += 1
+        margin = _margin(self.claim.regime, rho)
+        inside = example.predicted == self.claim.regime
+        if inside and margin < self.best_margin:
+            self.best, self.best_margin = example, margin
+        if inside and margin < self.decisive_margin and _simulation_can_decide(rho):
+            self.decisive, self.decisive_margin = example, margin
+        if not inside and margin > self.closest_margin:
+            self.closest, self.closest_margin = example, margin
+        return example
+
+
+def _outcome(claim: Claim, seen: _Seen, found, simulate: bool):
+    """``(example, status, note)`` of a finished search (``found``: the minimal
+    counterexample or witness, or None)."""
     if found is not None:
-        example = observe(found)  # the minimal one, re-evaluated
+        example = seen.observe(found)  # the minimal one, re-evaluated
         status = "refuted" if claim.quantifier == "all" else "verified"
     else:
         # the closest call a simulation can still confirm (else the closest call)
-        example = (
-            (seen["decisive"] or seen["best"]) if claim.quantifier == "all" else seen["closest"]
-        )
+        example = (seen.decisive or seen.best) if claim.quantifier == "all" else seen.closest
         status = "verified" if claim.quantifier == "all" else "refuted"
     note = ""
     if found is None and claim.quantifier == "some":
-        note = f"no witness among {seen['count']} examples"
+        note = f"no witness among {seen.count} examples"
     if example is not None and simulate:
         example.report = regime_report(example.game, example.rule, rho=example.rho)
         r = example.report
@@ -502,4 +505,4 @@ def check(
                 f"; {note}" if note else ""
             )
             status = "inconsistent"
-    return Verdict(claim, status, seen["count"], time.perf_counter() - start, example, note)
+    return example, status, note
