@@ -3,7 +3,7 @@ the scores flatten out, next to the published tables and to calibration rows.
 
 For each protocol (``gd.islands.PROTOCOLS``), data set (8-mode ring, 25-mode grid) and method
 (plain GAN by simultaneous or alternating Adam, extragradient, optimistic Adam, unrolled GAN,
-PacGAN2/3/4) this trains every seed at once (``gd.islands.train``: one ``jit`` of a
+PacGAN2/3/4) this trains every seed at once (``gd.islands.train_mixture``: one ``jit`` of a
 ``lax.scan`` over steps, ``vmap`` over seeds, checkpointed every snapshot), scores 2,500
 generator samples per seed and snapshot with ``gd.metrics.mode_stats`` (VEEGAN's protocol:
 nearest centre, high quality within 3 std, a mode captured by >= 1 high-quality sample; KL of
@@ -140,7 +140,7 @@ def train_one(protocol, data, method, *, seeds, schedule, every, cache: Path, si
     for i, (steps, lr) in enumerate(schedule):
         game, rule = gd.islands.setup(method, data, protocol=protocol, lr=lr, **(sizes or {}))
         tag = f"{protocol}-{data}-{method}{'-tiny' if sizes else ''}-stage{i}"
-        result = gd.islands.train(
+        result = gd.islands.train_mixture(
             game, rule, steps, seeds=seeds, snapshot_every=every, n_eval=N_EVAL,
             checkpoint=cache / f"{tag}.npz", start=result,
         )

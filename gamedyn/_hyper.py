@@ -13,7 +13,7 @@ from typing import Any
 
 from ._checks import check_choice, check_int, check_nonnegative, check_pair, check_positive, check_real
 
-__all__ = ["Hyper", "hyper", "KINDS", "described", "field_defaults_of"]
+__all__ = ["Hyper", "hyper", "KINDS", "described", "field_defaults_of", "add_to_registry", "registered_class"]
 
 #: What a hyperparameter holds, and the check each kind runs when a rule is built.
 KINDS = {
@@ -106,3 +106,29 @@ def described(cls) -> dict[str, Hyper]:
 def field_defaults_of(cls) -> dict[str, Any]:
     """The default of each field of dataclass ``cls`` that has one."""
     return {f.name: f.default for f in dataclasses.fields(cls) if f.default is not _NO_DEFAULT}
+
+
+def add_to_registry(registry: dict, what: str, base: type, package: str, name: str, cls: type) -> type:
+    """Add ``cls`` (a dataclass subclassing ``base``, every field declared with
+    :func:`hyper`) to ``registry`` under ``name``; ``what`` ("rule", "game") and ``package``
+    ("gd.optim", "gd.games") name them in the errors."""
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name={name!r} is not accepted; expected an identifier such as 'my_{what}'")
+    if not (isinstance(cls, type) and issubclass(cls, base) and dataclasses.is_dataclass(cls)):
+        raise ValueError(f"cls={cls!r} is not accepted; expected a {base.__name__} subclass made a dataclass "
+                         f"({package}.pytree_dataclass)")
+    missing = [f.name for f in dataclasses.fields(cls) if f.name not in described(cls)]
+    if missing:
+        raise ValueError(f"{cls.__name__}'s fields {', '.join(missing)} are not described: declare each with "
+                         f"{package}.hyper(default, kind=..., help=...)")
+    if name in registry and registry[name] is not cls:
+        raise ValueError(f"name={name!r} is already the {what} {registry[name].__name__}; choose another name")
+    registry[name] = cls
+    return cls
+
+
+def registered_class(registry: dict, what: str, name: str) -> type:
+    """The class registered as ``name``, or an error naming ``what`` and listing the names."""
+    if name not in registry:
+        raise ValueError(f"{what}={name!r} is not accepted; expected one of {', '.join(registry)}")
+    return registry[name]

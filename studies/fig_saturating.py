@@ -51,7 +51,7 @@ def train_both(fast):
     results = {}
     for loss in ("saturating", "nonsaturating"):
         game = gd.games.GaussianMixture.ring(loss=loss, **options)
-        results[loss] = gd.islands.train(game, rule, steps, seeds=seeds, snapshot_every=every, n_eval=1000)
+        results[loss] = gd.islands.train_mixture(game, rule, steps, seeds=seeds, snapshot_every=every, n_eval=1000)
     return game, results
 
 

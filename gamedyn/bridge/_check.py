@@ -103,7 +103,7 @@ def _toy_predictions(config: TrainConfig, gamma_r1: float) -> dict:
     """Regimes and spectra of the same rules on the toy games (no base: the rule itself)."""
     lr = config.lr if config.base == "none" else 0.1  # the toy step size for preconditioned runs
     out = {}
-    dirac = games.DiracGAN(loss=config.loss if config.loss in games.LOSSES else "nonsaturating")
+    dirac = games.DiracGAN(loss=config.loss if config.loss in games.DiracGAN.LOSSES else "nonsaturating")
     dirac_r1 = games.DiracGAN(loss=dirac.loss, reg="r1", gamma=gamma_r1)
     for name, game, rule in [
         ("alternating GDA", dirac, optim.gda(lr, alternating=True)),

@@ -45,8 +45,8 @@ def _epilog() -> str:
     for name in games.GAMES:
         for i, (key, meaning) in enumerate(game_params(name).items()):
             lines.append(f"  {name if i == 0 else '':14s} {key:10s} {meaning}")
-    lines.append(f"  (dirac losses: {', '.join(games.LOSSES)}; regularisers: "
-                 f"{', '.join(r for r in games.REGULARIZERS if r)})")
+    lines.append(f"  (dirac losses: {', '.join(games.DiracGAN.LOSSES)}; regularisers: "
+                 f"{', '.join(r for r in games.DiracGAN.REGULARIZERS if r)})")
     lines.append("")
     lines.append("rules and the parameters an axis can sweep:")
     for name in optim.RULES:

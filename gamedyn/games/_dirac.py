@@ -21,10 +21,12 @@ from ._base import Game
 from ._gan_losses import GAN_LOSSES, JAX_LOSS_OPS
 from ._registry import register_game
 
-__all__ = ["DiracGAN", "LOSSES", "REGULARIZERS", "safe_norm"]
+__all__ = ["DiracGAN"]
 
-#: The Dirac GAN's losses: the whole GAN loss family (``gamedyn.games._gan_losses``).
+#: The Dirac GAN's losses: the whole GAN loss family (``gamedyn.games._gan_losses``); read
+#: them as ``DiracGAN.LOSSES`` (``gd.bridge.LOSSES`` are the image GANs' losses).
 LOSSES = tuple(GAN_LOSSES)
+#: The Dirac GAN's regularisers, ``DiracGAN.REGULARIZERS``.
 REGULARIZERS = (None, "r1", "r2", "gp", "instance_noise")
 
 
@@ -114,6 +116,8 @@ class DiracGAN(Game):
 
     n_x = 1
     n_y = 1
+    LOSSES = LOSSES
+    REGULARIZERS = REGULARIZERS
 
     def describe(self) -> str:
         """

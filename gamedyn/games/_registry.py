@@ -21,7 +21,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from .._hyper import Hyper, described, field_defaults_of
+from .._hyper import Hyper, add_to_registry, described, field_defaults_of, registered_class
 from ._base import Game
 
 __all__ = ["GAMES", "register_game", "game_class", "game_parameters", "game_defaults", "Axis", "game_axes"]
@@ -52,26 +52,12 @@ def register_game(name: str, cls: type | None = None):
     """
     if cls is None:
         return lambda c: register_game(name, c)
-    if not isinstance(name, str) or not name.isidentifier():
-        raise ValueError(f"name={name!r} is not accepted; expected an identifier such as 'my_game'")
-    if not (isinstance(cls, type) and issubclass(cls, Game) and dataclasses.is_dataclass(cls)):
-        raise ValueError(f"cls={cls!r} is not accepted; expected a Game subclass made a dataclass "
-                         "(gd.games.pytree_dataclass)")
-    missing = [f.name for f in dataclasses.fields(cls) if f.name not in described(cls)]
-    if missing:
-        raise ValueError(f"{cls.__name__}'s fields {', '.join(missing)} are not described: declare each with "
-                         "gd.games.hyper(default, kind=..., help=...)")
-    if name in GAMES and GAMES[name] is not cls:
-        raise ValueError(f"name={name!r} is already the game {GAMES[name].__name__}; choose another name")
-    GAMES[name] = cls
-    return cls
+    return add_to_registry(GAMES, "game", Game, "gd.games", name, cls)
 
 
 def game_class(name: str) -> type:
     """The class registered as ``name``, or an error listing the names."""
-    if name not in GAMES:
-        raise ValueError(f"game={name!r} is not accepted; expected one of {', '.join(GAMES)}")
-    return GAMES[name]
+    return registered_class(GAMES, "game", name)
 
 
 def _cls(game) -> type:

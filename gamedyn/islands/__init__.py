@@ -1,6 +1,6 @@
 """Islands: Gaussian-mixture GANs trained with any update rule, many seeds at once.
 
-:func:`train` runs a :class:`gamedyn.games.GaussianMixture` game under a
+:func:`train_mixture` runs a :class:`gamedyn.games.GaussianMixture` game under a
 :mod:`gamedyn.optim` rule (jitted ``lax.scan`` over steps, ``vmap`` over seeds), with
 snapshots of generator samples and diagnostics, divergence recorded per seed, atomic and
 resumable checkpoints, and step-size schedules in stages (``start=``).
@@ -13,10 +13,10 @@ protocols (VEEGAN's and PacGAN's, :data:`PROTOCOLS`) used by the table;
 
 from ._calibration import CALIBRATIONS, blob_moments, calibration_samples
 from ._setups import BENCHMARK_SIZES, DATASETS, METHODS, PROTOCOLS, canonical_method, protocol_text, setup
-from ._train import FAILURES, TrainResult, load_result, save_result, train
+from ._train import FAILURES, TrainResult, load_result, save_result, train, train_mixture  # train: the former name
 
 __all__ = [
-    "train",
+    "train_mixture",
     "TrainResult",
     "save_result",
     "load_result",

@@ -19,7 +19,7 @@ from ..analysis import FAILURES, hold_at_failure
 from ..games import GaussianMixture
 from ..optim import Rule
 
-__all__ = ["TrainResult", "train", "load_result", "save_result", "FAILURES"]
+__all__ = ["TrainResult", "train_mixture", "load_result", "save_result", "FAILURES"]
 
 # Keys: seed s gives jax.random.PRNGKey(s); from it, fold_in(., 0) initialises the players,
 # fold_in(., 1) then fold_in(., t) draws the minibatch of step t, fold_in(., 2) the fixed
@@ -32,7 +32,7 @@ _DIAGNOSTICS = ("loss_x", "loss_y", "grad_x", "grad_y", "d_real", "d_fake")
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class TrainResult:
-    """The outcome of :func:`train` for a batch of seeds (numpy arrays).
+    """The outcome of :func:`train_mixture` for a batch of seeds (numpy arrays).
 
     Attributes
     ----------
@@ -197,7 +197,7 @@ def _initial(game, rule, keys):
 
 
 # -- the driver --------------------------------------------------------------------------
-def train(
+def train_mixture(
     game: GaussianMixture,
     rule: Rule,
     steps: int,
@@ -239,8 +239,8 @@ def train(
     >>> import gamedyn as gd
     >>> game = gd.games.GaussianMixture.ring(latent_dim=2, gen_hidden=(16,), disc_hidden=(16,),
     ...                                      batch_size=32)
-    >>> result = gd.islands.train(game, gd.optim.gda(0.05), 20, seeds=4, snapshot_every=10,
-    ...                           n_eval=100)
+    >>> result = gd.islands.train_mixture(game, gd.optim.gda(0.05), 20, seeds=4, snapshot_every=10,
+    ...                                   n_eval=100)
     >>> result.samples.shape, result.snapshot_steps.tolist(), result.diverged.tolist()
     ((4, 3, 100, 2), [0, 10, 20], [False, False, False, False])
     """
@@ -266,7 +266,7 @@ def train(
 
 
 def _checked(game, rule, steps, seeds, snapshot_every, n_eval, dtype, blowup, checkpoint, checkpoint_every):
-    """:func:`train`'s arguments checked: ``(game, steps, every, chunk, seeds, dtype)`` with
+    """:func:`train_mixture`'s arguments checked: ``(game, steps, every, chunk, seeds, dtype)`` with
     the game in the training precision and without a fixed batch."""
     if not isinstance(game, GaussianMixture):
         raise ValueError(
@@ -394,6 +394,10 @@ class _Chunks:
             final_state=jax.tree.map(np.asarray, self.carry[0]),
             fingerprint=self.fingerprint,
         )
+
+
+#: The former name of :func:`train_mixture` (``gd.bridge.train`` trains the image GANs).
+train = train_mixture
 
 
 # -- saving ------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import dataclasses
 from typing import Any
 
 from .._checks import is_traced
-from .._hyper import KINDS, Hyper, described as _described, field_defaults_of, hyper
+from .._hyper import KINDS, Hyper, add_to_registry, described as _described, field_defaults_of, hyper, registered_class
 
 __all__ = ["Hyper", "hyper", "hyperparameters", "register_rule", "RULES", "takes_base", "KINDS", "field_defaults"]
 
@@ -73,30 +73,17 @@ def register_rule(name: str, cls: type | None = None):
         return lambda c: register_rule(name, c)
     from ._rules import Rule
 
-    if not isinstance(name, str) or not name.isidentifier():
-        raise ValueError(f"name={name!r} is not accepted; expected an identifier such as 'my_rule'")
-    if not (isinstance(cls, type) and issubclass(cls, Rule) and dataclasses.is_dataclass(cls)):
-        raise ValueError(f"cls={cls!r} is not accepted; expected a Rule subclass made a dataclass "
-                         "(gd.optim.pytree_dataclass)")
-    fields = [f.name for f in dataclasses.fields(cls)]
+    is_rule = isinstance(cls, type) and issubclass(cls, Rule) and dataclasses.is_dataclass(cls)
+    fields = [f.name for f in dataclasses.fields(cls)] if is_rule else ["lr"]
     if not fields or fields[0] != "lr":
         raise ValueError(f"{cls.__name__} is not accepted as a rule: its first field must be lr, the step size "
                          f"(it has {', '.join(fields) or 'no fields'})")
-    missing = [f for f in fields if f not in _described(cls)]
-    if missing:
-        raise ValueError(f"{cls.__name__}'s fields {', '.join(missing)} are not described: declare each with "
-                         "gd.optim.hyper(default, kind=..., help=...)")
-    if name in RULES and RULES[name] is not cls:
-        raise ValueError(f"name={name!r} is already the rule {RULES[name].__name__}; choose another name")
-    RULES[name] = cls
-    return cls
+    return add_to_registry(RULES, "rule", Rule, "gd.optim", name, cls)
 
 
 def rule_class(name: str) -> type:
     """The class registered as ``name``, or an error listing the names."""
-    if name not in RULES:
-        raise ValueError(f"rule={name!r} is not accepted; expected one of {', '.join(RULES)}")
-    return RULES[name]
+    return registered_class(RULES, "rule", name)
 
 
 def hyperparameters(rule) -> dict[str, Hyper]:

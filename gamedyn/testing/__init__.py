@@ -37,97 +37,15 @@ A new rule is a few lines: subclass :class:`gamedyn.optim.Rule`, decorate it wit
 """
 
 from .._pytree import pytree_dataclass
-from . import claims
-from ._assertions import (
-    SPECTRAL_TOL,
-    RegimeReport,
-    assert_converges,
-    assert_cycles,
-    assert_diverges,
-    assert_regime,
-    describe_game,
-    describe_rule,
-    regime_report,
-)
-from ._claims import (
-    STATUSES,
-    Choice,
-    Claim,
-    Example,
-    Integers,
-    Interval,
-    Param,
-    Verdict,
-    check,
-)
-from ._strategies import (
-    LINEAR_RULES,
-    rule_strategy,
-    QUADRATIC_KINDS,
-    RULE_RANGES,
-    bilinear_games,
-    consensus_rules,
-    dirac_gans,
-    extragradient_rules,
-    floats_in,
-    gda_rules,
-    linear_games,
-    momentum_rules,
-    optimistic_rules,
-    proximal_rules,
-    cgd_rules,
-    quadratic_games,
-    rotations,
-    rules,
-    sga_rules,
-    step_sizes,
-    unrolled_rules,
-)
+from . import _assertions, _check, _strategies, claims
+from ._assertions import *  # noqa: F403 (each module's __all__ is its public part)
+from ._check import *  # noqa: F403 (each module's __all__ is its public part)
+from ._strategies import *  # noqa: F403 (each module's __all__ is its public part)
 
-__all__ = [
-    "pytree_dataclass",
-    "floats_in",
-    "step_sizes",
-    "rotations",
-    "bilinear_games",
-    "quadratic_games",
-    "QUADRATIC_KINDS",
-    "dirac_gans",
-    "linear_games",
-    "RULE_RANGES",
-    "LINEAR_RULES",
-    "rule_strategy",
-    "gda_rules",
-    "extragradient_rules",
-    "optimistic_rules",
-    "momentum_rules",
-    "consensus_rules",
-    "sga_rules",
-    "proximal_rules",
-    "cgd_rules",
-    "unrolled_rules",
-    "rules",
-    "SPECTRAL_TOL",
-    "RegimeReport",
-    "regime_report",
-    "assert_regime",
-    "assert_converges",
-    "assert_cycles",
-    "assert_diverges",
-    "describe_game",
-    "describe_rule",
-    "Claim",
-    "Param",
-    "Interval",
-    "Integers",
-    "Choice",
-    "Example",
-    "Verdict",
-    "STATUSES",
-    "check",
-    "check_all",
-    "claims",
-]
+__all__: list[str] = ["pytree_dataclass", "check_all", "claims"]
+__all__ += _strategies.__all__
+__all__ += _assertions.__all__
+__all__ += _check.__all__
 
 
 def check_all(selected=None, *, examples: int = 100, seed: int | None = 0, simulate: bool = True):

@@ -306,7 +306,7 @@ def _local_minimax(draw, min_dim, max_dim, curvature):
 
 
 # nonsaturating first: it is what Hypothesis shrinks to
-_DIRAC_LOSSES = ("nonsaturating", *(loss for loss in _games.LOSSES if loss != "nonsaturating"))
+_DIRAC_LOSSES = ("nonsaturating", *(loss for loss in _games.DiracGAN.LOSSES if loss != "nonsaturating"))
 
 
 def dirac_gans(
@@ -325,9 +325,9 @@ def dirac_gans(
     if not losses or not regs:
         raise ValueError(f"losses={losses!r}, regs={regs!r}: expected at least one of each")
     for loss in losses:
-        check_choice("losses", loss, _games.LOSSES)
+        check_choice("losses", loss, _games.DiracGAN.LOSSES)
     for reg in regs:
-        check_choice("regs", reg, _games.REGULARIZERS)
+        check_choice("regs", reg, _games.DiracGAN.REGULARIZERS)
     lo, hi = _range("gamma", gamma)
     if lo < 0:
         raise ValueError(f"gamma={gamma!r} is not accepted; expected 0 <= low <= high")

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from .. import optim
-from ._claims import Choice, Claim, Integers, Interval, Param
+from ._check import Choice, Claim, Integers, Interval, Param
 from ._strategies import bilinear_games, dirac_gans, quadratic_games
 
 __all__ = [

@@ -94,7 +94,7 @@ def _f(loss, t):
     }[loss]
 
 
-@pytest.mark.parametrize("loss", gd.games.LOSSES)
+@pytest.mark.parametrize("loss", gd.games.DiracGAN.LOSSES)
 def test_dirac_losses_match_the_objective(loss):
     theta, psi = 0.7, -1.3
     game = DiracGAN(loss=loss)
@@ -111,7 +111,7 @@ def test_dirac_losses_match_the_objective(loss):
     np.testing.assert_allclose(loss_x, generator, rtol=1e-14)
 
 
-@pytest.mark.parametrize("loss", gd.games.LOSSES)
+@pytest.mark.parametrize("loss", gd.games.DiracGAN.LOSSES)
 @pytest.mark.parametrize("reg", [None, "r1", "r2", "gp", "instance_noise"])
 def test_dirac_equilibrium_is_stationary(loss, reg):
     game = DiracGAN(loss=loss, reg=reg, gamma=0.7)

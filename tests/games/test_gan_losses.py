@@ -33,7 +33,7 @@ CLOSED_FORM = {
 
 
 def test_the_table_is_the_dirac_gans_and_the_bridges_family():
-    assert set(CLOSED_FORM) == set(GAN_LOSSES) == set(gd.games.LOSSES)
+    assert set(CLOSED_FORM) == set(GAN_LOSSES) == set(gd.games.DiracGAN.LOSSES)
     assert set(GAN_LOSSES) <= set(gd.games.MIXTURE_LOSSES)
     assert set(GAN_LOSSES) <= set(gd.bridge.LOSSES)
 

@@ -8,7 +8,7 @@ import pytest
 
 import gamedyn as gd
 from gamedyn.games import GaussianMixture
-from gamedyn.islands import load_result, save_result, train
+from gamedyn.islands import load_result, save_result, train_mixture as train
 
 TINY = GaussianMixture.ring(latent_dim=2, gen_hidden=(4,), disc_hidden=(4,), batch_size=8)
 ADAM = gd.optim.adam(b1=0.5)
