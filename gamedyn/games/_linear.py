@@ -72,12 +72,24 @@ def _ridge(block: str, side: int):
     return apply
 
 
+class _Coupled(Game):
+    """A game whose coupling matrix ``A`` (``n_x x n_y``) gives the players' sizes."""
+
+    @property
+    def n_x(self) -> int:
+        return self.A.shape[0]
+
+    @property
+    def n_y(self) -> int:
+        return self.A.shape[1]
+
+
 _COUPLING = Axis("coupling scale: A = s * MATRIX (every singular value scales by s)", _scaled_coupling)
 
 
 @register_game("bilinear")
 @pytree_dataclass
-class Bilinear(Game):
+class Bilinear(_Coupled):
     """The bilinear game ``loss_x = x^T A y``, ``loss_y = -x^T A y``.
 
     ``A`` has shape ``(n_x, n_y)``. The vector field is ``F(z) = (-A y, A^T x)``, its
@@ -109,14 +121,6 @@ class Bilinear(Game):
         return "Bilinear game x^T A y, A =\n" + _show(self.A)
 
     @property
-    def n_x(self) -> int:
-        return self.A.shape[0]
-
-    @property
-    def n_y(self) -> int:
-        return self.A.shape[1]
-
-    @property
     def equilibrium(self):
         return jnp.zeros(self.n, dtype=self.A.dtype)
 
@@ -136,7 +140,7 @@ class Bilinear(Game):
 
 @register_game("quadratic")
 @pytree_dataclass
-class Quadratic(Game):
+class Quadratic(_Coupled):
     """The zero-sum quadratic game with value
     ``f = 1/2 dx^T B dx + dx^T A dy - 1/2 dy^T C dy`` (``dx = x - x_star``, ``dy = y - y_star``);
     ``loss_x = f`` and ``loss_y = -f``.
@@ -178,14 +182,6 @@ class Quadratic(Game):
         object.__setattr__(self, "C", (C + C.T) / 2)
         object.__setattr__(self, "x_star", xs)
         object.__setattr__(self, "y_star", ys)
-
-    @property
-    def n_x(self) -> int:
-        return self.A.shape[0]
-
-    @property
-    def n_y(self) -> int:
-        return self.A.shape[1]
 
     @property
     def equilibrium(self):
