@@ -9,9 +9,11 @@ Claims:
   by a wide margin; after spectral normalisation the bound is 1.
 * Convolutions (Tsuzuku, Sato & Sugiyama 2018; Sedghi, Gupta & Long 2019): the layer's norm
   is not the norm of the kernel reshaped to ``(out, in * k * k)`` that spectral
-  normalisation divides by; it can exceed it by up to ``sqrt(k * k) = 3`` for 3x3 kernels,
-  attained by the all-ones kernel. For circular padding the exact value is the largest
-  singular value of the kernel's DFT (power iteration agrees).
+  normalisation divides by; it can exceed it by up to ``sqrt(k * k) = 3`` for 3x3 kernels.
+  The all-ones kernel attains exactly 3 with circular padding (its DFT at frequency 0 is
+  the kernel's sum, ``9 C`` against the reshaped norm ``3 C``) and a little less with zero
+  padding (the border pixels see fewer taps). For circular padding the exact value is the
+  largest singular value of the kernel's DFT (power iteration agrees).
 * Parallel branches: the sum of two 1-Lipschitz branches is 2-Lipschitz, and for two
   normalised linear branches at angle ``phi`` the constant is exactly ``2 |cos(phi/2)|`` —
   the bound 2 is attained when the branches align. Stacked outputs give
@@ -80,25 +82,33 @@ def panel_conv(ax, rng):
     shape = (CHANNELS, IMAGE, IMAGE)
     kernels = [rng.normal(size=(CHANNELS, CHANNELS, 3, 3)) for _ in range(N_KERNELS)]
     kernels.append(np.ones((CHANNELS, CHANNELS, 3, 3)))
-    reshaped, layer, circular_gap = [], [], 0.0
+    reshaped, layer, circular, circular_gap = [], [], [], 0.0
     for i, k in enumerate(kernels):
         reshaped.append(np.linalg.svd(k.reshape(CHANNELS, -1), compute_uv=False)[0])
         layer.append(float(gd.lipschitz.conv_spectral_norm(k, shape, padding="SAME").sigma))
+        circular.append(float(gd.lipschitz.circular_conv_singular_values(k, IMAGE)[0]))
         if i < 4 or i == len(kernels) - 1:
-            exact = float(gd.lipschitz.circular_conv_singular_values(k, IMAGE)[0])
             power = float(gd.lipschitz.conv_spectral_norm(k, shape, padding="CIRCULAR").sigma)
-            circular_gap = max(circular_gap, abs(power - exact) / exact)
-    reshaped, layer = np.array(reshaped), np.array(layer)
-    if np.any(layer > 3.0 * reshaped * (1 + 1e-9)):
+            circular_gap = max(circular_gap, abs(power - circular[-1]) / circular[-1])
+    reshaped, layer, circular = np.array(reshaped), np.array(layer), np.array(circular)
+    if np.any(np.maximum(layer, circular) > 3.0 * reshaped * (1 + 1e-9)):
         raise SystemExit("a convolution exceeded sqrt(k*k) times its reshaped-kernel norm")
+    ones_zero, ones_circular = layer[-1] / reshaped[-1], circular[-1] / reshaped[-1]
+    if abs(ones_circular - 3.0) > 1e-9:
+        raise SystemExit(f"the all-ones kernel with circular padding gives {ones_circular} x, expected exactly 3")
     top = reshaped.max() * 1.1
     line = np.array([0, top])
     ax.plot(line, line, "--", color="0.4", label="layer norm = reshaped-kernel norm")
     ax.plot(line, 3 * line, ":", color="C1", label="bound sqrt(3*3) x reshaped-kernel norm")
-    ax.plot(reshaped[:-1], layer[:-1], "o", color="C0", label=f"random 3x3 kernels, {CHANNELS}->{CHANNELS} channels")
-    ax.plot(reshaped[-1:], layer[-1:], "*", color="C1", ms=12, label="all-ones kernel: attains the factor 3")
+    ax.plot(reshaped[:-1], layer[:-1], "o", color="C0",
+            label=f"random 3x3 kernels, {CHANNELS}->{CHANNELS} channels, zero padding (power iteration)")
+    ax.plot(reshaped[:-1], circular[:-1], "x", color="C2", label="the same, circular padding (exact DFT)")
+    ax.plot(reshaped[-1:], circular[-1:], "*", color="C1", ms=13,
+            label=f"all-ones kernel, circular padding: {ones_circular:.6f} x (attains 3)")
+    ax.plot(reshaped[-1:], layer[-1:], "P", color="C3", ms=9,
+            label=f"all-ones kernel, zero padding: {ones_zero:.3f} x")
     ax.set_xlabel("norm of the kernel reshaped to (out, in*3*3)  [what SN divides by]")
-    ax.set_ylabel(f"norm of the convolution on {IMAGE}x{IMAGE} inputs (power iteration)")
+    ax.set_ylabel(f"norm of the convolution on {IMAGE}x{IMAGE} inputs")
     ax.set_title("Convolutions: the layer norm exceeds the reshaped-kernel\n"
                  f"norm (circular padding: power iteration vs exact DFT: {circular_gap:.0e})")
     ax.legend(fontsize=7, loc="upper left")

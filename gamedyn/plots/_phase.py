@@ -190,6 +190,9 @@ def _regime_borders(ax, ds, x, y) -> list:
     from matplotlib.lines import Line2D
 
     handles, levels = [], [0.5, 1.5]
+    for name in ("predicted", "observed"):
+        if name in ds and np.unique(np.asarray(ds[name].values)).size < 2:
+            ds = ds.drop_vars(name)  # one regime everywhere: no border to draw or name
     if "predicted" in ds:
         ax.contour(x, y, np.asarray(ds["predicted"].values, float).T, levels=levels,
                    colors="black", linewidths=1.0, linestyles="solid")
@@ -207,12 +210,15 @@ def _theory(ax, boundaries, xname, yname, x, y, label) -> list:
     from matplotlib.lines import Line2D
 
     X, Y = np.meshgrid(np.linspace(x.min(), x.max(), 400), np.linspace(y.min(), y.max(), 400))
+    drawn = False
     for fn in boundaries:
         values = np.broadcast_to(np.asarray(fn(**{xname: X, yname: Y}), float), X.shape)
         if np.nanmin(values) < 0 < np.nanmax(values):
             ax.contour(X, Y, values, levels=[0.0], colors="#ffb000", linewidths=2.2,
                        linestyles="dashdot")
-    return [Line2D([], [], color="#ffb000", lw=2.2, ls="-.", label=label)]
+            drawn = True
+    # no legend entry for a boundary that does not cross the drawn region
+    return [Line2D([], [], color="#ffb000", lw=2.2, ls="-.", label=label)] if drawn else []
 
 
 def _regimes(ds):
