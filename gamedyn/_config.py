@@ -11,5 +11,10 @@ def enable_x64(enabled: bool = True) -> None:
     Anything compared with theory should run in float64. The package never flips this at
     import time; the CLI, the studies and the tests call it, and so should a user's script
     that wants theory-grade numbers.
+
+    >>> import jax.numpy as jnp, gamedyn as gd
+    >>> gd.enable_x64()
+    >>> jnp.zeros(1).dtype
+    dtype('float64')
     """
     jax.config.update("jax_enable_x64", bool(enabled))

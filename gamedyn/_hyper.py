@@ -33,7 +33,17 @@ _NO_DEFAULT = dataclasses.MISSING
 
 @dataclasses.dataclass(frozen=True)
 class Hyper:
-    """The description of one hyperparameter (see :func:`hyper`)."""
+    """The description of one hyperparameter (see :func:`hyper`).
+
+    >>> import gamedyn as gd
+    >>> beta = gd.optim.hyperparameters("momentum")["beta"]
+    >>> beta.kind, beta.pair, beta.numeric
+    ('real', True, True)
+    >>> beta.check("beta", (0.5, float("nan")))      # a pair: each entry is checked
+    Traceback (most recent call last):
+    ...
+    ValueError: beta=nan is not accepted; expected a finite real number
+    """
 
     kind: str
     help: str

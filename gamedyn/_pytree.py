@@ -22,6 +22,20 @@ def pytree_dataclass(cls=None, *, static: tuple[str, ...] = ()):
     compilation); every other field is a child. Unflattening bypasses ``__init__`` and
     ``__post_init__``: JAX rebuilds objects with tracers or sentinel leaves, which must not
     be validated or converted again.
+
+    >>> import jax, gamedyn as gd
+    >>> @gd.games.pytree_dataclass(static=("name",))
+    ... class Step:
+    ...     lr: float
+    ...     name: str = "gda"
+    >>> jax.tree.leaves(Step(0.1))               # the static name is not a leaf
+    [0.1]
+    >>> jax.tree.map(lambda v: 2 * v, Step(0.1))
+    Step(lr=0.2, name='gda')
+    >>> Step(0.1).lr = 0.5
+    Traceback (most recent call last):
+    ...
+    dataclasses.FrozenInstanceError: cannot assign to field 'lr'
     """
 
     def wrap(cls):

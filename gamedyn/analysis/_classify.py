@@ -25,6 +25,16 @@ class PointClass(NamedTuple):
     eig_schur : eigenvalues of the (symmetric part of the) leader's Schur complement
         ``grad^2_xx loss_x - grad^2_xy loss_x (grad^2_yy loss_y)^{-1} grad^2_yx loss_y``,
         NaN where ``grad^2_yy loss_y`` is not positive definite
+
+    On the quadratic game ``f = b x^2/2 + a x y - c y^2/2`` the Hessian blocks are ``b`` and
+    ``c``, and the Schur complement is ``b + a^2 / c``:
+
+    >>> import gamedyn as gd
+    >>> point = gd.classify_point(gd.games.Quadratic([[1.0]], B=[[2.0]], C=[[4.0]]))
+    >>> point.kind, point.strict
+    ('local_nash', True)
+    >>> point.eig_xx.tolist(), point.eig_yy.tolist(), point.eig_schur.tolist()
+    ([2.0], [4.0], [2.25])
     """
 
     kind: str

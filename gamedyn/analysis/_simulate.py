@@ -27,8 +27,8 @@ class SimulationResult(NamedTuple):
 
     Attributes
     ----------
-    trajectory : ``(steps // stride + 1, n)`` iterates ``z_0, z_stride, ...``; rows after a
-        failure are NaN.
+    trajectory : ``(steps // stride + 1, n)`` iterates ``z_0, z_stride, ...``; rows from the
+        step of failure on are NaN.
     distance : ``|z - z*|`` for each row (``|z - z_0|`` for a game with no known
         equilibrium).
     regime_code : index into :data:`REGIMES` (``regime`` gives the name).
@@ -43,6 +43,19 @@ class SimulationResult(NamedTuple):
     elsewhere : for a ``converged`` run on a game with a known equilibrium, whether it came
         to rest at another point (its steps shrink, its distance to ``z*`` does not: e.g. a
         generator stalled where its gradient vanishes); ``False`` otherwise.
+
+    A diverged run is data, not an exception. GDA with ``lr = 1`` on ``x y`` multiplies the
+    distance by ``|1 + i| = sqrt(2)`` per step, so it first exceeds ``blowup = 1e6`` at step
+    40 (``2^20 > 1e6 > 2^19.5``):
+
+    >>> import numpy as np, gamedyn as gd
+    >>> result = gd.simulate(gd.games.Bilinear([[1.0]]), gd.optim.gda(1.0), [1.0, 0.0], 100)
+    >>> result.regime, int(result.step_of_failure)
+    ('diverged', 40)
+    >>> result.message
+    'diverged: distance exceeded the blow-up threshold at step 40'
+    >>> np.isnan(result.trajectory[39:]).any(axis=1).tolist()[:3]   # z_39 is the last good row
+    [False, True, True]
     """
 
     trajectory: Any

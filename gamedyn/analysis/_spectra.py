@@ -213,6 +213,10 @@ def regime_of_rho(rho, tol: float = RATE_TOL):
 
     ``converged`` if ``log rho < -tol``, ``diverged`` if ``log rho > tol``, otherwise
     ``cycling``; NaN is ``diverged``. Works elementwise on arrays and under ``jit``.
+
+    >>> import gamedyn as gd
+    >>> gd.regime_of_rho([0.5, 1.0005, 2.0, float("nan")]).tolist()   # log 1.0005 < RATE_TOL
+    [0, 1, 2, 2]
     """
     rate = jnp.log(jnp.asarray(rho))
     code = jnp.where(rate < -tol, 0, jnp.where(rate > tol, 2, 1))
@@ -220,7 +224,12 @@ def regime_of_rho(rho, tol: float = RATE_TOL):
 
 
 def regime_name(code):
-    """Regime name(s) for integer code(s) from :func:`regime_of_rho` or ``simulate``."""
+    """Regime name(s) for integer code(s) from :func:`regime_of_rho` or ``simulate``.
+
+    >>> import gamedyn as gd
+    >>> gd.regime_name(2), gd.regime_name([0, 1]).tolist()
+    ('diverged', ['converged', 'cycling'])
+    """
     codes = np.asarray(code)
     names = np.asarray(REGIMES, dtype=object)[codes]
     return str(names) if codes.ndim == 0 else names
@@ -232,6 +241,14 @@ class Stiffness(NamedTuple):
     ``ratio = max|Re l| / min|Re l|`` over the Jacobian's eigenvalues (``inf`` where some real
     part is 0 within ``atol * max|l|``); ``rotation[k] = |Im l_k| / |Re l_k|`` (``inf`` for
     a purely imaginary eigenvalue, 0 for ``l_k = 0``).
+
+    The Wasserstein Dirac GAN with R1 has eigenvalues ``-gamma/2 +- i sqrt(1 - gamma^2/4)``
+    (Mescheder et al. 2018, Sec. 3; ``f'(0) = 1``): at ``gamma = 1``, ``-1/2 +- i sqrt(3)/2``.
+
+    >>> import gamedyn as gd
+    >>> st = gd.stiffness(gd.games.DiracGAN(loss="wasserstein", reg="r1", gamma=1.0))
+    >>> float(st.ratio), [round(float(r), 6) for r in st.rotation]   # equal real parts; sqrt(3)
+    (1.0, [1.732051, 1.732051])
     """
 
     ratio: jnp.ndarray

@@ -91,7 +91,13 @@ def _reduce(terms, p, q, cell, axis):
 
 def kl_terms(p, q):
     """``p log(p/q)`` elementwise (the terms :func:`kl` sums) with ``0 log(0/q) = 0`` and ``p log(p/0) = inf``; the
-    double ``where`` keeps the gradient finite wherever the value is."""
+    double ``where`` keeps the gradient finite wherever the value is.
+
+    >>> import jax.numpy as jnp, gamedyn as gd
+    >>> p, q = jnp.array([0.5, 0.0, 0.5]), jnp.array([0.5, 0.5, 0.0])
+    >>> gd.divergences.kl_terms(p, q).tolist()      # 0.5 log 1, 0 log 0 = 0, mass where q = 0
+    [0.0, 0.0, inf]
+    """
     p_pos, q_pos = p > 0, q > 0
     p_safe = jnp.where(p_pos, p, 1.0)
     q_safe = jnp.where(q_pos, q, 1.0)

@@ -52,7 +52,16 @@ class FDivergence:
     ``f*(u) = sup_{t >= 0} (t u - f(t))``, derivative ``f'`` (the optimal critic is
     ``f'(p/q)``), f-GAN output activation ``g_f``, the interval ``(low, high)`` where ``f*``
     is finite (TV's right end included), and the limits that define ``q f(p/q)`` where ``p``
-    or ``q`` is zero: ``f_at_zero = f(0+)`` and ``slope_at_infinity = lim f(t)/t``."""
+    or ``q`` is zero: ``f_at_zero = f(0+)`` and ``slope_at_infinity = lim f(t)/t``.
+
+    >>> import gamedyn as gd
+    >>> kl = gd.divergences.F_DIVERGENCES["kl"]
+    >>> kl
+    FDivergence('kl': KL(P||Q), f = t log t)
+    >>> u = kl.f_prime(2.0)                        # Fenchel equality: f*(f'(t)) = t f'(t) - f(t)
+    >>> round(float(kl.conjugate(u)), 12), round(float(2.0 * u - kl.f(2.0)), 12)
+    (2.0, 2.0)
+    """
 
     name: str
     description: str

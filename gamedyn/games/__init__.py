@@ -2,6 +2,14 @@
 
 Conventions: ``x`` minimises ``loss_x``, ``y`` minimises ``loss_y``; ``z = (x, y)``; the vector
 field is ``F(z) = -(grad_x loss_x, grad_y loss_y)``. See :class:`Game`.
+
+>>> import gamedyn as gd
+>>> game = gd.games.Bilinear([[1.0]])               # loss_x = x y = -loss_y
+>>> x, y = game.split([2.0, 3.0])
+>>> [float(v) for v in game.losses(x, y)]
+[6.0, -6.0]
+>>> [v.tolist() for v in game.field(x, y)]          # F = (-y, x)
+[[-3.0], [2.0]]
 """
 
 from .._hyper import hyper

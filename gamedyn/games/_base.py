@@ -48,6 +48,22 @@ class Game(abc.ABC):
     :class:`~gamedyn.games.Axis`, beside every scalar field) and ``affine_field`` (True when
     ``F`` is affine in ``z``, which lets the phase layer iterate exact linear maps).
     Register a game with :func:`~gamedyn.games.register_game`.
+
+    A smooth game whose Jacobian at ``0`` is the bilinear game's, since ``sin'(0) = 1``:
+
+    >>> import gamedyn as gd
+    >>> @gd.games.pytree_dataclass
+    ... class SineCoupling(gd.games.Game):       # loss_x = sin(x) y = -loss_y
+    ...     n_x = 1
+    ...     n_y = 1
+    ...     def _losses(self, ops, x, y):
+    ...         value = ops.sum(ops.sin(x) * y)
+    ...         return value, -value
+    >>> game = SineCoupling()
+    >>> game.n, game.symbolic_ready
+    (2, True)
+    >>> gd.eigenvalues(game, z=[0.0, 0.0])      # +-i, as for x y
+    Array([0.+1.j, 0.-1.j], dtype=complex128)
     """
 
     n_x: int

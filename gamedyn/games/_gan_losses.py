@@ -45,7 +45,16 @@ __all__ = ["GanLoss", "GAN_LOSSES", "JAX_LOSS_OPS", "discriminator_terms", "loss
 @dataclasses.dataclass(frozen=True)
 class GanLoss:
     """One loss of the family: ``f(ops, t)``, ``g(ops, u)``, ``f'(0)``, and whether the
-    generator's loss is the negated discriminator loss (the minimax game)."""
+    generator's loss is the negated discriminator loss (the minimax game).
+
+    >>> import jax, gamedyn as gd
+    >>> loss = gd.games.GAN_LOSSES["nonsaturating"]
+    >>> loss.minimax, loss.source
+    (False, 'Goodfellow et al. 2014, Sec. 3')
+    >>> slope = jax.grad(lambda t: loss.f(gd.games.JAX_LOSS_OPS, t))(0.0)
+    >>> float(slope), loss.f_prime_0       # f(t) = -softplus(-t): f'(0) = sigmoid(0)
+    (0.5, 0.5)
+    """
 
     f: Callable
     g: Callable
@@ -86,6 +95,13 @@ def loss_family(loss: str) -> str | None:
 
 def discriminator_terms(loss: str, ops, d_real, d_fake):
     """``(-f(D_r), -f(-D_f))``: the discriminator's loss terms, per sample (the real one None
-    when ``d_real`` is None, for a caller that replaces it)."""
+    when ``d_real`` is None, for a caller that replaces it).
+
+    >>> import jax.numpy as jnp, gamedyn as gd
+    >>> real, fake = gd.games.discriminator_terms(
+    ...     "hinge", gd.games.JAX_LOSS_OPS, jnp.array([2.0, 0.0]), jnp.array([-2.0, 0.5]))
+    >>> real.tolist(), fake.tolist()        # relu(1 - D_r), relu(1 + D_f)
+    ([0.0, 1.0], [0.0, 1.5])
+    """
     f = GAN_LOSSES[loss].f
     return None if d_real is None else -f(ops, d_real), -f(ops, -d_fake)

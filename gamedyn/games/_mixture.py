@@ -59,7 +59,15 @@ _LOG2 = float(np.log(2.0))
 
 class MixtureBatch(NamedTuple):
     """One minibatch: ``real`` (B, d) data samples, ``latent`` (B, latent_dim) generator
-    inputs, ``mix`` (B / pack, 1) uniform weights of the gradient-penalty interpolates."""
+    inputs, ``mix`` (B / pack, 1) uniform weights of the gradient-penalty interpolates.
+
+    >>> import jax, gamedyn as gd
+    >>> ring = gd.games.GaussianMixture.ring(latent_dim=4, gen_hidden=(8,), disc_hidden=(8,),
+    ...                                      batch_size=16)
+    >>> batch = ring.sample_batch(jax.random.PRNGKey(0))
+    >>> [(name, value.shape) for name, value in batch._asdict().items()]
+    [('real', (16, 2)), ('latent', (16, 4)), ('mix', (16, 1))]
+    """
 
     real: Any
     latent: Any

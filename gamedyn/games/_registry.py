@@ -34,7 +34,15 @@ GAMES: dict[str, type] = {}
 @dataclasses.dataclass(frozen=True)
 class Axis:
     """A derived parameter a phase axis can sweep: ``apply(params, value)`` returns the
-    constructor's keyword arguments with ``value`` applied (``params`` are the ones given)."""
+    constructor's keyword arguments with ``value`` applied (``params`` are the ones given).
+
+    >>> import gamedyn as gd
+    >>> ridge = gd.games.game_axes("quadratic")["b"]
+    >>> ridge.help
+    'ridge on the x-block: B = --B + b I (strong convexity of x)'
+    >>> ridge.apply({"A": [[1.0]], "B": [[1.0]]}, 0.5)["B"].tolist()   # B + b I
+    [[1.5]]
+    """
 
     help: str
     apply: Callable[[dict, Any], dict]
@@ -49,6 +57,23 @@ def register_game(name: str, cls: type | None = None):
     flag per field, its scalar numbers (and :attr:`~gamedyn.games.Game.AXES`) are phase axes,
     and, if it writes its losses as ``_losses(ops, x, y)``, the symbolic layer differentiates
     it exactly (:func:`gamedyn.symbolic.from_game`).
+
+    >>> from typing import Any
+    >>> import gamedyn as gd
+    >>> @gd.games.register_game("scaled_bilinear")
+    ... @gd.games.pytree_dataclass
+    ... class ScaledBilinear(gd.games.Game):      # loss_x = s x y = -loss_y
+    ...     s: Any = gd.games.hyper(1.0, kind="real", help="coupling s")
+    ...     n_x = 1
+    ...     n_y = 1
+    ...     def _losses(self, ops, x, y):
+    ...         value = self.s * ops.sum(x * y)
+    ...         return value, -value
+    >>> list(gd.games.game_axes("scaled_bilinear"))   # its scalar field is a phase axis
+    ['s']
+    >>> gd.games.game_class("scaled_bilinear")(2.0).describe()
+    'ScaledBilinear(s=2.0)'
+    >>> del gd.games.GAMES["scaled_bilinear"]          # leave the registry as it was
     """
     if cls is None:
         return lambda c: register_game(name, c)
@@ -56,7 +81,16 @@ def register_game(name: str, cls: type | None = None):
 
 
 def game_class(name: str) -> type:
-    """The class registered as ``name``, or an error listing the names."""
+    """The class registered as ``name``, or an error listing the names.
+
+    >>> import gamedyn as gd
+    >>> gd.games.game_class("dirac") is gd.games.DiracGAN
+    True
+    >>> gd.games.game_class("wgan")
+    Traceback (most recent call last):
+    ...
+    ValueError: game='wgan' is not accepted; expected one of bilinear, quadratic, dirac...
+    """
     return registered_class(GAMES, "game", name)
 
 
@@ -66,7 +100,17 @@ def _cls(game) -> type:
 
 def game_parameters(game) -> dict[str, Hyper]:
     """The declared parameters of a game (a name in :data:`GAMES`, a class or an instance),
-    in field order."""
+    in field order.
+
+    >>> import gamedyn as gd
+    >>> params = gd.games.game_parameters(gd.games.DiracGAN)
+    >>> list(params)
+    ['loss', 'reg', 'gamma', 'clip', 'gp_target', 'noise_nodes']
+    >>> params["gamma"].kind
+    'nonnegative'
+    >>> params["gamma"].static, params["loss"].static   # a number is traced, a choice selects code
+    (False, True)
+    """
     return described(_cls(game))
 
 

@@ -9,6 +9,13 @@ resumable checkpoints, and step-size schedules in stages (``start=``).
 GAN, alternating, extragradient, optimistic, unrolled, PacGAN) under the two published
 protocols (VEEGAN's and PacGAN's, :data:`PROTOCOLS`) used by the table;
 :func:`calibration_samples` gives the trivial answers every table scores beside them.
+
+>>> import gamedyn as gd
+>>> game, rule = gd.islands.setup("extragradient", "grid")
+>>> game.k, type(rule).__name__                            # the 5 x 5 grid
+(25, 'Extragradient')
+>>> int(gd.metrics.mode_stats(game.centers, game).modes)   # one sample on each centre
+25
 """
 
 from ._calibration import CALIBRATIONS, blob_moments, calibration_samples

@@ -75,7 +75,11 @@ PROTOCOLS = {
 
 def canonical_method(method: str) -> str:
     """The method's name in the table (``simultaneous`` -> ``gan``, ``alternating`` ->
-    ``gan_alternating``, others unchanged)."""
+    ``gan_alternating``, others unchanged).
+
+    >>> [canonical_method(m) for m in ("simultaneous", "alternating", "pacgan2")]
+    ['gan', 'gan_alternating', 'pacgan2']
+    """
     check_choice("method", method, METHODS)
     return _ALIASES.get(method, method)
 

@@ -47,6 +47,13 @@ class SpectralNorm(NamedTuple):
     v : unit right singular vector (input space, the layer's input shape).
     iterations : power-iteration steps taken.
     converged : whether the relative change of ``sigma`` fell below ``tol``.
+
+    >>> import numpy as np, gamedyn as gd
+    >>> out = gd.lipschitz.spectral_norm(np.diag([3.0, 1.0]))
+    >>> round(float(out.sigma), 9), bool(out.converged)
+    (3.0, True)
+    >>> np.round(np.abs(out.v), 6).tolist()         # the right singular vector e_1, up to sign
+    [1.0, 0.0]
     """
 
     sigma: Any
@@ -325,6 +332,13 @@ def layer_spectral_norm(layer, input_shape: Sequence[int] | None = None, **optio
     not imported here; the layer's weight, stride and padding are read from it).
     ``input_shape`` ``(in_channels, *spatial)`` is needed for a convolution. ``options`` go
     to :func:`spectral_norm` / :func:`conv_spectral_norm`.
+
+    >>> import torch, gamedyn as gd
+    >>> layer = torch.nn.Linear(2, 2, bias=False)
+    >>> with torch.no_grad():
+    ...     _ = layer.weight.copy_(torch.tensor([[3.0, 0.0], [4.0, 0.0]]))
+    >>> round(float(gd.lipschitz.layer_spectral_norm(layer).sigma), 9)   # rank one: |(3, 4)| = 5
+    5.0
     """
     kind = type(layer).__name__
     weight = getattr(layer, "weight", None)

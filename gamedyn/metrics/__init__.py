@@ -12,6 +12,16 @@
 
 Every function takes plain arrays, so the PyTorch bridge applies them to classifier
 features.
+
+>>> import numpy as np, gamedyn as gd
+>>> real = np.random.default_rng(0).normal(size=(200, 2))
+>>> gd.metrics.precision_recall(real, real)       # each sample lies in its own ball
+PrecisionRecall(precision=1.0, recall=1.0)
+>>> round(gd.metrics.frechet_distance(real, real), 9)   # the same Gaussian: 0
+0.0
+>>> collapsed = np.repeat(real[:4], 50, axis=0)   # a generator that repeats 4 real samples
+>>> gd.metrics.precision_recall(real, collapsed)  # its balls have radius 0: 4 of 200 real inside
+PrecisionRecall(precision=1.0, recall=0.02)
 """
 
 from . import _modes, _knn, _frechet, _oscillation, _paired

@@ -41,14 +41,32 @@ _MIN_ROWS = 8
 
 
 class PrecisionRecall(NamedTuple):
-    """``(precision, recall)`` of :func:`precision_recall`."""
+    """``(precision, recall)`` of :func:`precision_recall`.
+
+    >>> import gamedyn as gd
+    >>> real, fake = [[0.0], [1.0], [2.0], [3.0]], [[0.5], [10.0]]
+    >>> pr = gd.metrics.precision_recall(real, fake, k=1)
+    >>> pr.precision    # real balls have radius 1: 0.5 lies in some, 10 in none
+    0.5
+    >>> pr.recall       # both fake balls have radius 9.5 and hold every real sample
+    1.0
+    """
 
     precision: float
     recall: float
 
 
 class DensityCoverage(NamedTuple):
-    """``(density, coverage)`` of :func:`density_coverage`."""
+    """``(density, coverage)`` of :func:`density_coverage`.
+
+    Below, the real balls (``k = 1``) have radius 1, and each fake sample at 0 lies in two
+    of them (around 0 and 1): density ``(2 + 2) / (k M) = 4 / 2``, coverage 2 of 4 balls.
+
+    >>> import gamedyn as gd
+    >>> real, fake = [[0.0], [1.0], [2.0], [3.0]], [[0.0], [0.0]]
+    >>> gd.metrics.density_coverage(real, fake, k=1)
+    DensityCoverage(density=2.0, coverage=0.5)
+    """
 
     density: float
     coverage: float

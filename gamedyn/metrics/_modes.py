@@ -54,6 +54,13 @@ class ModeStats(NamedTuple):
     captured : ``(..., K)`` whether each mode is captured (``counts >= min_count``).
     nearest : ``(..., n)`` index of each sample's nearest centre (its label).
     is_high_quality : ``(..., n)`` whether each sample is of high quality.
+
+    >>> import gamedyn as gd
+    >>> stats = gd.metrics.mode_stats_from_labels([0, 2, 2], [0.5, 0.25, 0.25])
+    >>> stats.n_modes, stats.counts.tolist(), stats.captured.tolist()
+    (3, [1, 0, 2], [True, False, True])
+    >>> int(stats.modes)                                   # modes 0 and 2
+    2
     """
 
     modes: Any

@@ -43,6 +43,17 @@ class Oscillation(NamedTuple):
     strength : fraction of the detrended variance the sinusoid explains, in ``[0, 1]``: near
         1 a clean oscillation, near 0 noise.
     n_used : points analysed (the finite prefix: a diverged run's NaN tail is left out).
+
+    >>> import numpy as np, gamedyn as gd
+    >>> t = np.arange(100.0)
+    >>> series = np.stack([np.cos(2 * np.pi * t / 10),                          # period 10
+    ...                    np.where(t < 60, np.sin(2 * np.pi * t / 12), np.nan)])  # diverged at 60
+    >>> osc = gd.metrics.dominant_oscillation(series)
+    >>> osc.period.round(6).tolist(), osc.amplitude.round(6).tolist(), osc.n_used.tolist()
+    ([10.0, 12.0], [1.0, 1.0], [100, 60])
+    >>> flat = gd.metrics.dominant_oscillation(np.ones(100))   # nothing oscillates
+    >>> float(flat.period), float(flat.frequency), float(flat.strength)
+    (inf, 0.0, 0.0)
     """
 
     period: Any
@@ -207,6 +218,14 @@ class ModeHopping(NamedTuple):
     hopping : ``n_hops >= min_hops`` and ``visited > max_held`` — over time the generator
         visits more modes than it ever holds at once.
     counts : ``(..., T)`` modes captured at each snapshot.
+
+    >>> import numpy as np, gamedyn as gd
+    >>> growing = np.tril(np.ones((4, 8), bool))   # snapshot t holds modes 0..t
+    >>> hop = gd.metrics.mode_hopping(growing)
+    >>> hop.counts.tolist(), int(hop.n_hops), bool(hop.hopping)   # nothing dropped: no hop
+    ([1, 2, 3, 4], 0, False)
+    >>> int(hop.visited), int(hop.max_held)
+    (4, 4)
     """
 
     hops: Any

@@ -11,7 +11,15 @@ __all__ = ["PairedDifference", "paired_difference"]
 
 class PairedDifference(NamedTuple):
     """Mean of ``a - b`` over the pairs, its bootstrap interval at ``level``, and the sign
-    the interval supports: ``+1`` (it lies above 0), ``-1`` (below) or ``0`` (it holds 0)."""
+    the interval supports: ``+1`` (it lies above 0), ``-1`` (below) or ``0`` (it holds 0).
+
+    >>> from gamedyn.metrics import PairedDifference
+    >>> d = PairedDifference(difference=2.0, low=0.5, high=3.5, n=5, level=0.95)
+    >>> d.sign, str(d)
+    (1, '+2 [+0.5, +3.5]')
+    >>> PairedDifference(0.1, -0.2, 0.4, 5, 0.95).sign     # the interval holds 0
+    0
+    """
 
     difference: float
     low: float

@@ -24,7 +24,22 @@ __all__ = ["Base", "Adam", "RMSProp", "OptaxBase", "adam", "rmsprop", "as_base"]
 
 
 class Base:
-    """A per-player base transformation (see the module docstring)."""
+    """A per-player base transformation (see the module docstring).
+
+    A base defines ``transformation()``, an optax transformation that maps a player's
+    gradient ``g`` to ``U(g)``; the rule moves the player to ``p + lr * U(g)``.
+
+    >>> import jax.numpy as jnp, optax, gamedyn as gd
+    >>> @gd.optim.pytree_dataclass
+    ... class Clipped(gd.optim.Base):             # U(g) = -clip(g, -1, 1)
+    ...     def transformation(self):
+    ...         return optax.chain(optax.clip(1.0), optax.scale(-1.0))
+    >>> rule = gd.optim.gda(0.5, base=Clipped())
+    >>> state = rule.init(jnp.array([1.0]), jnp.array([10.0]))
+    >>> state = rule.step(gd.games.Bilinear([[1.0]]), state)   # g_x = y = 10, g_y = -x = -1
+    >>> float(state.x[0]), float(state.y[0])                  # 1 - 0.5 * 1, 10 + 0.5 * 1
+    (0.5, 10.5)
+    """
 
     def transformation(self) -> optax.GradientTransformation:
         raise TypeError(f"{type(self).__name__} does not define transformation()")
@@ -33,7 +48,15 @@ class Base:
 @pytree_dataclass
 class Adam(Base):
     """Adam's update ``-m_hat / (sqrt(v_hat) + eps)`` (Kingma & Ba 2015), from
-    ``optax.scale_by_adam``; moments and bias correction advance once per use."""
+    ``optax.scale_by_adam``; moments and bias correction advance once per use.
+
+    >>> import jax.numpy as jnp, gamedyn as gd
+    >>> adam = gd.optim.Adam().transformation()
+    >>> g = jnp.array([0.3, -2.0])
+    >>> update, _ = adam.update(g, adam.init(g))
+    >>> [round(float(u), 6) for u in update]   # first step: m_hat = g, v_hat = g^2, so -g / |g|
+    [-1.0, 1.0]
+    """
 
     b1: float = 0.9
     b2: float = 0.999
@@ -58,7 +81,17 @@ class RMSProp(Base):
     """RMSProp's update ``-g / sqrt(nu + eps)`` (``-g / (sqrt(nu) + eps)`` with
     ``eps_in_sqrt=False``), ``nu`` the running mean of ``g^2`` with decay ``decay``, started at
     ``initial_scale`` and optionally bias-corrected: ``optax.scale_by_rms`` (Tieleman & Hinton
-    2012)."""
+    2012).
+
+    >>> import math, jax.numpy as jnp, gamedyn as gd
+    >>> rms = gd.optim.RMSProp(decay=0.9).transformation()
+    >>> g = jnp.array([2.0, -4.0])
+    >>> update, _ = rms.update(g, rms.init(g))
+    >>> [round(float(u), 6) for u in update]   # -g / sqrt((1 - decay) g^2) = -sign(g) sqrt(10)
+    [-3.162278, 3.162278]
+    >>> round(math.sqrt(10), 6)
+    3.162278
+    """
 
     decay: float = 0.9
     eps: float = 1e-8
@@ -86,7 +119,20 @@ class RMSProp(Base):
 
 @pytree_dataclass(static=("inner",))
 class OptaxBase(Base):
-    """Any optax ``GradientTransformation`` used as a base (JAX only)."""
+    """Any optax ``GradientTransformation`` used as a base (JAX only).
+
+    ``optax.sgd(1.0)`` returns ``-g``, so as a base it changes nothing:
+
+    >>> import jax.numpy as jnp, optax, gamedyn as gd
+    >>> game, x, y = gd.games.Bilinear([[1.0]]), jnp.array([1.0]), jnp.array([2.0])
+    >>> wrapped = gd.optim.gda(0.1, base=optax.sgd(1.0))
+    >>> type(wrapped.base[0]).__name__
+    'OptaxBase'
+    >>> plain = gd.optim.gda(0.1)
+    >>> a, b = wrapped.step(game, wrapped.init(x, y)), plain.step(game, plain.init(x, y))
+    >>> bool(jnp.allclose(a.x, b.x) and jnp.allclose(a.y, b.y))
+    True
+    """
 
     inner: optax.GradientTransformation
 
@@ -121,7 +167,18 @@ def rmsprop(decay=0.9, eps=1e-8, initial_scale=0.0, eps_in_sqrt=True, bias_corre
 
 
 def as_base(value, name: str = "base"):
-    """Normalise ``base=`` to a pair ``(base_x, base_y)`` of :class:`Base` or ``None``."""
+    """Normalise ``base=`` to a pair ``(base_x, base_y)`` of :class:`Base` or ``None``.
+
+    >>> import gamedyn as gd
+    >>> gd.optim.as_base(None) is None
+    True
+    >>> gd.optim.as_base((gd.optim.adam(), None))     # Adam for x only
+    (Adam(b1=0.9, b2=0.999, eps=1e-08, eps_root=0.0), None)
+    >>> gd.optim.as_base([None, None, None])
+    Traceback (most recent call last):
+    ...
+    ValueError: base has 3 entries; expected one base or a pair (base_x, base_y)
+    """
     if value is None:
         return None
     if isinstance(value, (tuple, list)) and not isinstance(value, optax.GradientTransformation):

@@ -68,6 +68,23 @@ def register_rule(name: str, cls: type | None = None):
     available everywhere a rule is chosen by name: ``gd.optim.rule_named``, the command line
     (``--rule NAME`` and one flag per hyperparameter), phase axes, ``TrainConfig(rule=NAME)``,
     the symbolic layer and ``gd.testing.strategies.rules``.
+
+    A rule that moves the discriminator only, ``y+ = y + lr F_y``; on the bilinear game
+    ``x y`` its update matrix is ``[[1, 0], [lr, 1]]``:
+
+    >>> from typing import Any
+    >>> import gamedyn as gd
+    >>> @gd.optim.register_rule("ascent_only")
+    ... @gd.optim.pytree_dataclass
+    ... class AscentOnly(gd.optim.Rule):
+    ...     lr: Any = gd.optim.hyper(kind="step", help="the discriminator's step size")
+    ...     def _step(self, oracle, state):
+    ...         y = oracle.axpy(self.lr, oracle.field_y(state.x, state.y), state.y)
+    ...         return state._replace(y=y, count=state.count + 1)
+    >>> gd.update_jacobian(gd.games.Bilinear([[1.0]]), gd.optim.rule_named("ascent_only", 0.5))
+    Array([[1. , 0. ],
+           [0.5, 1. ]], dtype=float64)
+    >>> del gd.optim.RULES["ascent_only"]          # leave the registry as it was
     """
     if cls is None:
         return lambda c: register_rule(name, c)
@@ -88,11 +105,23 @@ def rule_class(name: str) -> type:
 
 def hyperparameters(rule) -> dict[str, Hyper]:
     """The declared hyperparameters of a rule (a name in :data:`RULES`, a class or an
-    instance), in field order."""
+    instance), in field order.
+
+    >>> import gamedyn as gd
+    >>> list(gd.optim.hyperparameters("gda"))
+    ['lr', 'alternating', 'first', 'k', 'base']
+    >>> gd.optim.hyperparameters(gd.optim.gda(0.1))["first"].needs   # matters only if alternating
+    'alternating'
+    """
     cls = rule_class(rule) if isinstance(rule, str) else (rule if isinstance(rule, type) else type(rule))
     return _described(cls)
 
 
 def takes_base(rule) -> bool:
-    """True if the rule accepts a per-player base transformation (Adam, RMSProp)."""
+    """True if the rule accepts a per-player base transformation (Adam, RMSProp).
+
+    >>> import gamedyn as gd
+    >>> gd.optim.takes_base("extragradient"), gd.optim.takes_base("proximal")
+    (True, False)
+    """
     return "base" in hyperparameters(rule)

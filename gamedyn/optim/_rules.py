@@ -62,7 +62,17 @@ __all__ = [
 
 
 class RuleState(NamedTuple):
-    """The joint optimizer state: positions, the rule's memory, base states, step count."""
+    """The joint optimizer state: positions, the rule's memory, base states, step count.
+
+    >>> import jax.numpy as jnp, gamedyn as gd
+    >>> rule = gd.optim.momentum(0.1, 0.5)
+    >>> state = rule.init(jnp.array([1.0]), jnp.array([0.0]))
+    >>> state._fields
+    ('x', 'y', 'memory', 'base', 'count')
+    >>> state = rule.step(gd.games.Bilinear([[1.0]]), state)
+    >>> int(state.count), [float(v[0]) for v in state.memory]   # momentum remembers z_{t-1}
+    (1, [1.0, 0.0])
+    """
 
     x: Any
     y: Any
@@ -563,32 +573,89 @@ def gda(lr, alternating=False, first="y", k=1, *, base=None) -> GDA:
 
 
 def extragradient(lr, lr_extra=None, *, base=None) -> Extragradient:
-    """Extragradient; ``lr_extra`` is the extrapolation step (default ``lr``)."""
+    """Extragradient; ``lr_extra`` is the extrapolation step (default ``lr``).
+
+    On the bilinear game ``s x y`` its update matrix has eigenvalues
+    ``1 - lr^2 s^2 +- i lr s``: it converges where GDA spirals out.
+
+    >>> import gamedyn as gd
+    >>> rho = gd.spectral_radius(gd.games.Bilinear([[1.0]]), gd.optim.extragradient(0.5))
+    >>> round(float(rho) ** 2, 12)        # (1 - 1/4)^2 + (1/2)^2 = 13/16
+    0.8125
+    """
     return Extragradient(lr=lr, lr_extra=lr_extra, base=base)
 
 
 def optimistic(lr, *, base=None) -> Optimistic:
-    """Optimistic GDA, ``z+ = z + 2 eta F(z_t) - eta F(z_{t-1})``."""
+    """Optimistic GDA, ``z+ = z + 2 eta F(z_t) - eta F(z_{t-1})``.
+
+    On the bilinear game ``s x y`` it converges for ``lr s < 1/sqrt(3)`` (Mokhtari, Ozdaglar
+    & Pattathil 2020); at the boundary one root of ``mu^2 - (1 + 2 i lr s) mu + i lr s`` is
+    ``(1 + i sqrt(3)) / 2``, of modulus 1.
+
+    >>> import gamedyn as gd
+    >>> rho = gd.spectral_radius(gd.games.Bilinear([[1.0]]), gd.optim.optimistic(3 ** -0.5))
+    >>> round(float(rho), 9)
+    1.0
+    """
     return Optimistic(lr=lr, base=base)
 
 
 def momentum(lr, beta, alternating=False, first="y", *, base=None) -> Momentum:
-    """Heavy-ball momentum per player (negative ``beta`` allowed)."""
+    """Heavy-ball momentum per player (negative ``beta`` allowed).
+
+    Without coupling (the quadratic game with ``A = 0``, ``B = C = 1``) each player is a heavy
+    ball on curvature 1, with update roots ``mu^2 - (1 + beta - lr) mu + beta = 0``; complex
+    roots are conjugate with product ``beta``, so their modulus is ``sqrt(beta)`` (Polyak 1964).
+
+    >>> import gamedyn as gd
+    >>> game = gd.games.Quadratic([[0.0]], B=[[1.0]], C=[[1.0]])
+    >>> round(float(gd.spectral_radius(game, gd.optim.momentum(1.0, 0.25))), 12)   # sqrt(1/4)
+    0.5
+    """
     return Momentum(lr=lr, beta=beta, alternating=alternating, first=first, base=base)
 
 
 def consensus(lr, gamma, *, base=None) -> Consensus:
-    """Consensus optimization, along ``F - gamma J^T F``."""
+    """Consensus optimization, along ``F - gamma J^T F``.
+
+    On the bilinear game ``s x y``, ``J^T J = s^2 I``: the update matrix has eigenvalues
+    ``1 - lr gamma s^2 +- i lr s``.
+
+    >>> import gamedyn as gd
+    >>> rho = gd.spectral_radius(gd.games.Bilinear([[1.0]]), gd.optim.consensus(0.5, 1.0))
+    >>> round(float(rho) ** 2, 12)        # (1 - 1/2)^2 + (1/2)^2
+    0.5
+    """
     return Consensus(lr=lr, gamma=gamma, base=base)
 
 
 def sga(lr, lam, *, align=False, base=None) -> SGA:
-    """Symplectic gradient adjustment, along ``-(xi + lam A^T xi)``."""
+    """Symplectic gradient adjustment, along ``-(xi + lam A^T xi)``.
+
+    On the bilinear game ``s x y``, ``A^T xi = s^2 z``: the update matrix has eigenvalues
+    ``1 - lr lam s^2 +- i lr s``.
+
+    >>> import gamedyn as gd
+    >>> rho = gd.spectral_radius(gd.games.Bilinear([[1.0]]), gd.optim.sga(0.5, 2.0))
+    >>> round(float(rho), 12)             # |1 - 1 +- i/2|
+    0.5
+    """
     return SGA(lr=lr, lam=lam, align=align, base=base)
 
 
 def proximal(lr, *, tol=None, max_iter=50) -> Proximal:
-    """Proximal point (implicit Euler), ``z+ = z + eta F(z+)``."""
+    """Proximal point (implicit Euler), ``z+ = z + eta F(z+)``.
+
+    On the bilinear game ``s x y`` its update matrix ``(I - eta J)^-1`` has eigenvalues
+    ``1 / (1 -+ i lr s)``: it contracts at every step size, where GDA's ``1 +- i lr s`` expand.
+
+    >>> import gamedyn as gd
+    >>> game = gd.games.Bilinear([[1.0]])
+    >>> rhos = [gd.spectral_radius(game, make(0.75)) for make in (gd.optim.proximal, gd.optim.gda)]
+    >>> [round(float(rho), 12) for rho in rhos]       # 1 / |1 + 0.75 i| and |1 + 0.75 i|
+    [0.8, 1.25]
+    """
     return Proximal(lr=lr, tol=tol, max_iter=max_iter)
 
 

@@ -37,7 +37,17 @@ _UNROLL_MAX = 8
 def linear_rule(rule: Rule) -> bool:
     """True if ``rule`` is an affine map on a linear game (so its iterates are exactly powers
     of its update Jacobian): no base transformation (Adam, RMSProp) and no state-dependent
-    switching (SGA with ``align=True`` flips the sign of ``lam`` with ``z``)."""
+    switching (SGA with ``align=True`` flips the sign of ``lam`` with ``z``).
+
+    >>> import gamedyn as gd
+    >>> from gamedyn.phase import linear_rule
+    >>> linear_rule(gd.optim.momentum(0.1, -0.5))
+    True
+    >>> linear_rule(gd.optim.gda(0.1, base=gd.optim.adam()))   # Adam divides by sqrt(v)
+    False
+    >>> linear_rule(gd.optim.sga(0.1, 0.5, align=True))
+    False
+    """
     return rule.affine_on_linear_games()
 
 

@@ -163,6 +163,15 @@ class SympyOps:
     in them, ``c_0 + sum_i c_i v_i`` with each ``c_i`` cancelled: forward-mode jet
     arithmetic. This is exact for the update matrix (the Jacobian at the equilibrium) and
     keeps expressions small through long rules (a Newton solve, ``k`` look-ahead steps).
+
+    >>> import sympy as sp
+    >>> from gamedyn.symbolic import SympyOps
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> ops = SympyOps(state=(x, y))
+    >>> ops.affine(sp.sin(x) + sp.exp(y))          # sin x = x + ..., e^y = 1 + y + ...
+    x + y + 1
+    >>> ops.scale(0.5, (x, y))                     # floats become exact rationals
+    (x/2, y/2)
     """
 
     def __init__(self, state=()):
@@ -274,6 +283,16 @@ class SympyOracle(SympyOps):
 
     The games are quadratic, so ``F`` is linear, ``F(z) = J z``, and its Jacobian ``J`` is
     constant; the oracle uses that.
+
+    >>> import gamedyn as gd
+    >>> S = gd.symbolic
+    >>> oracle = S.SympyOracle(S.bilinear())        # loss_x = s x y = -loss_y
+    >>> oracle.field(S.X, S.Y)                      # F = (-s y, s x)
+    (-s*y, s*x)
+    >>> r = S.rule("gda")
+    >>> new = r.step(oracle, r.init(S.X, S.Y, ops=oracle))
+    >>> new.x, new.y                                # z + lr F(z), exactly
+    (-lr*s*y + x, lr*s*x + y)
     """
 
     def __init__(self, game, state=()):

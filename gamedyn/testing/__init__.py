@@ -50,7 +50,14 @@ __all__ += _check.__all__
 
 def check_all(selected=None, *, examples: int = 100, seed: int | None = 0, simulate: bool = True):
     """Check the shipped claims (or the ``Claim`` objects / names in ``selected``), in
-    order; returns the list of :class:`Verdict`."""
+    order; returns the list of :class:`Verdict`.
+
+    >>> from gamedyn.testing import check_all
+    >>> verdicts = check_all(["extragradient-bilinear", "optimism-any-step-below-1"], examples=20,
+    ...                      simulate=False)
+    >>> [(v.claim.name, v.status, v.matches) for v in verdicts]    # a true claim, a false one
+    [('extragradient-bilinear', 'verified', True), ('optimism-any-step-below-1', 'refuted', True)]
+    """
     chosen = (
         claims.CLAIMS
         if selected is None

@@ -174,7 +174,17 @@ def describe_rule(rule) -> str:
 
 
 class RegimeReport(NamedTuple):
-    """What the spectrum and a simulation say about a rule on a game."""
+    """What the spectrum and a simulation say about a rule on a game.
+
+    >>> import gamedyn as gd
+    >>> report = regime_report(gd.games.Bilinear([[1.0]]), gd.optim.gda(0.75))
+    >>> round(report.rho, 6), report.predicted, report.simulated   # |1 + i lr| = sqrt(1 + lr^2)
+    (1.25, 'diverged', 'diverged')
+    >>> report.trajectory_norms(points=2)[0]       # the run starts at distance radius = 0.1
+    (0, 0.1)
+    >>> print(report.describe().splitlines()[0])
+    spectrum:    rho = 1.25 -> predicted diverged
+    """
 
     game: Any
     rule: Any
@@ -264,7 +274,16 @@ def regime_report(
     game, rule, z0=None, *, steps=None, spectrum=None, simulation=True, radius=0.1, seed=0, rho=None
 ) -> RegimeReport:
     """Judge ``rule`` on ``game`` by its spectrum and by a simulation (see
-    :func:`assert_regime` for the arguments). ``rho`` may be passed when already known."""
+    :func:`assert_regime` for the arguments). ``rho`` may be passed when already known.
+
+    Extragradient on ``x y`` at ``lr = 1`` sits on its stability boundary: per singular
+    value ``s``, ``|l|^2 = 1 - lr^2 s^2 + lr^4 s^4 = 1``.
+
+    >>> import gamedyn as gd
+    >>> report = regime_report(gd.games.Bilinear([[1.0]]), gd.optim.extragradient(1.0))
+    >>> round(report.rho, 9), report.predicted, report.simulated
+    (1.0, 'cycling', 'cycling')
+    """
     if not isinstance(rule, Rule):
         raise ValueError(f"rule={rule!r} is not accepted; expected an update rule (gd.optim)")
     if not isinstance(game, games.Game):
@@ -359,6 +378,11 @@ def assert_regime(
 
     Returns the :class:`RegimeReport`; raises ``AssertionError`` with
     :meth:`RegimeReport.describe` otherwise.
+
+    >>> import gamedyn as gd
+    >>> report = assert_regime(gd.games.Bilinear([[1.0]]), gd.optim.gda((0.5, 1.125)), "diverged")
+    >>> round(report.rho, 6), report.simulated    # |1 + i sqrt(lr_x lr_y)| = sqrt(1 + 0.5625)
+    (1.25, 'diverged')
     """
     check_choice("regime", regime, analysis.REGIMES)
     if steps is not None:

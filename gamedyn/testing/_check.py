@@ -67,7 +67,15 @@ OPEN_MARGIN = 1e-6
 
 @dataclasses.dataclass(frozen=True)
 class Interval:
-    """Real values in ``[low, high]``; ``open_low`` / ``open_high`` exclude an end."""
+    """Real values in ``[low, high]``; ``open_low`` / ``open_high`` exclude an end.
+
+    >>> from hypothesis import find
+    >>> from gamedyn.testing import Interval
+    >>> Interval(0.0, 2.0, open_high=True).describe("lr s_max")
+    '0 <= lr s_max < 2'
+    >>> find(Interval(0.0, 2.0).strategy(), lambda u: u > 1.2)   # the closed end is drawn
+    2.0
+    """
 
     low: float
     high: float
@@ -94,7 +102,15 @@ class Interval:
 
 @dataclasses.dataclass(frozen=True)
 class Integers:
-    """Whole numbers ``low..high``."""
+    """Whole numbers ``low..high``.
+
+    >>> from hypothesis import find
+    >>> from gamedyn.testing import Integers
+    >>> Integers(1, 5).describe("k")
+    'k in {1, ..., 5}'
+    >>> find(Integers(1, 5).strategy(), lambda k: k > 2)
+    3
+    """
 
     low: int
     high: int
@@ -112,7 +128,15 @@ class Integers:
 
 @dataclasses.dataclass(frozen=True)
 class Choice:
-    """One of ``values`` (shrinks to the first)."""
+    """One of ``values`` (shrinks to the first).
+
+    >>> from hypothesis import find
+    >>> from gamedyn.testing import Choice
+    >>> Choice(("r1", "r2")).describe("reg")
+    "reg in {'r1', 'r2'}"
+    >>> find(Choice(("r1", "r2")).strategy(), lambda reg: True)
+    'r1'
+    """
 
     values: tuple
 
@@ -126,7 +150,12 @@ class Choice:
 @dataclasses.dataclass(frozen=True)
 class Param:
     """A coordinate of a claim's hyperparameter region: what it means (``"lr s_max"``) and
-    its domain (:class:`Interval`, :class:`Integers` or :class:`Choice`)."""
+    its domain (:class:`Interval`, :class:`Integers` or :class:`Choice`).
+
+    >>> from gamedyn.testing import Interval, Param
+    >>> Param("lr s_max", Interval(0.01, 1.0, open_high=True)).describe()
+    '0.01 <= lr s_max < 1'
+    """
 
     meaning: str
     domain: Any
@@ -156,6 +185,20 @@ class Claim:
     equation : the equation or theorem the claim rests on.
     expected : ``"verified"`` (true claims) or ``"refuted"`` (false folklore).
     quantifier : ``"all"`` (every game and point) or ``"some"`` (at least one).
+
+    >>> import gamedyn as gd
+    >>> from gamedyn.testing import Claim, Interval, Param, bilinear_games, check
+    >>> claim = Claim(
+    ...     name="gda-bilinear-diverges",
+    ...     statement="Simultaneous GDA diverges on every bilinear game.",
+    ...     games=bilinear_games(max_dim=1), games_text="scalar bilinear games x a y",
+    ...     rule=lambda game, u: gd.optim.gda(u), rule_text="gda(lr)",
+    ...     region={"u": Param("lr", Interval(0.01, 0.5))}, regime="diverged",
+    ...     source="folklore", equation="|1 + i lr a| = sqrt(1 + lr^2 a^2) > 1")
+    >>> claim.summary()
+    'gda(lr) diverged for every game in: scalar bilinear games x a y; region: 0.01 <= lr <= 0.5'
+    >>> check(claim, examples=10, simulate=False).status
+    'verified'
     """
 
     name: str
@@ -202,7 +245,22 @@ class Claim:
 @dataclasses.dataclass
 class Example:
     """One point of a search: the game, the coordinates, the rule they make, the spectral
-    radius and the regime it predicts; ``report`` when it was simulated."""
+    radius and the regime it predicts; ``report`` when it was simulated.
+
+    :func:`check` makes them (:attr:`Verdict.example`); here is one by hand, GDA on ``x y``
+    with ``rho = |1 + i lr| = sqrt(1 + 0.75^2) = 1.25``:
+
+    >>> import gamedyn as gd
+    >>> from gamedyn.testing import Example
+    >>> example = Example(gd.games.Bilinear([[1.0]]), {"u": 0.75}, gd.optim.gda(0.75),
+    ...                   rho=1.25, predicted="diverged")
+    >>> print(example.describe())
+    coordinates: u=0.75
+    Bilinear game x^T A y, A =
+        [[1.]]
+    rule: gda(lr=0.75)
+    rho = 1.25 -> predicted diverged
+    """
 
     game: Any
     coordinates: dict
@@ -280,7 +338,18 @@ def _object_dict(obj) -> dict:
 
 @dataclasses.dataclass
 class Verdict:
-    """The outcome of :func:`check`."""
+    """The outcome of :func:`check`.
+
+    The folklore claim that optimistic GDA converges on bilinear games for ``lr s_max < 1``
+    is false (the threshold is ``1/sqrt(3) ~ 0.577``), and the check finds a counterexample:
+
+    >>> from gamedyn.testing import check, claims
+    >>> verdict = check(claims.get("optimism-any-step-below-1"), examples=20, simulate=False)
+    >>> verdict.status, verdict.matches, verdict.role    # refuted, as the claim expects
+    ('refuted', True, 'counterexample')
+    >>> verdict.example.coordinates, verdict.example.predicted
+    ({'u': 0.75}, 'diverged')
+    """
 
     claim: Claim
     status: str

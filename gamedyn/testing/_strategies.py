@@ -351,7 +351,18 @@ def _dirac_gans(draw, losses, regs, gamma, clip):
 
 
 def linear_games(max_dim: int = 3):
-    """Bilinear games and quadratic games of every kind."""
+    """Bilinear games and quadratic games of every kind.
+
+    >>> import gamedyn as gd
+    >>> from hypothesis import find, given, settings
+    >>> @settings(max_examples=20, derandomize=True, database=None)
+    ... @given(linear_games(max_dim=2))
+    ... def test_field_is_affine(game):
+    ...     assert isinstance(game, (gd.games.Bilinear, gd.games.Quadratic)) and game.affine_field
+    >>> test_field_is_affine()
+    >>> find(linear_games(), lambda g: isinstance(g, gd.games.Bilinear))   # as bilinear_games
+    Bilinear(A=Array([[1.]], dtype=float64))
+    """
     return st.one_of(
         bilinear_games(max_dim=max_dim),
         *[quadratic_games(kind, max_dim=max_dim) for kind in QUADRATIC_KINDS],
@@ -474,13 +485,25 @@ def gda_rules(lr=(0.01, 0.5), *, alternating=None, ttur=True, k=(1, 3)):
 
 
 def extragradient_rules(lr=(0.01, 0.5), *, ttur=True, lr_extra=None):
-    """Extragradient; ``lr_extra=(lo, hi)`` also draws a separate extrapolation step."""
+    """Extragradient; ``lr_extra=(lo, hi)`` also draws a separate extrapolation step.
+
+    >>> from hypothesis import find
+    >>> find(extragradient_rules(), lambda r: True)
+    Extragradient(lr=0.5, lr_extra=None, base=None)
+    >>> find(extragradient_rules(lr_extra=(0.1, 0.2)), lambda r: True).lr_extra   # 1/8
+    0.125
+    """
     return rule_strategy("extragradient", lr=lr, ttur=ttur,
                          lr_extra=None if lr_extra is None else _lr(lr_extra, False))
 
 
 def optimistic_rules(lr=(0.01, 0.5), *, ttur=True):
-    """Optimistic GDA."""
+    """Optimistic GDA.
+
+    >>> from hypothesis import find
+    >>> find(optimistic_rules(), lambda r: isinstance(r.lr, tuple))   # ttur: a pair (lr_x, lr_y)
+    Optimistic(lr=(0.5, 0.5), base=None)
+    """
     return rule_strategy("optimistic", lr=lr, ttur=ttur)
 
 
@@ -496,27 +519,59 @@ def momentum_rules(lr=(0.01, 0.5), beta=(-0.9, 0.9), *, alternating=None, ttur=T
 
 
 def consensus_rules(lr=(0.01, 0.5), gamma=(0.0, 2.0), *, ttur=True):
-    """Consensus optimization (``gamma >= 0``)."""
+    """Consensus optimization (``gamma >= 0``). Shrinks to ``gamma = 0`` (plain GDA) when 0
+    is in range.
+
+    >>> from hypothesis import find
+    >>> find(consensus_rules(), lambda r: True)
+    Consensus(lr=0.5, gamma=0.0, base=None)
+    >>> find(consensus_rules(), lambda r: r.gamma > 0).gamma
+    1.0
+    """
     return rule_strategy("consensus", lr=lr, ttur=ttur, gamma=gamma)
 
 
 def sga_rules(lr=(0.01, 0.5), lam=(-1.0, 1.0), *, ttur=True):
-    """Symplectic gradient adjustment (fixed sign of ``lam``)."""
+    """Symplectic gradient adjustment (fixed sign of ``lam``).
+
+    >>> from hypothesis import find
+    >>> find(sga_rules(), lambda r: True).lam
+    0.0
+    >>> find(sga_rules(), lambda r: r.lam < 0).lam
+    -1.0
+    """
     return rule_strategy("sga", lr=lr, ttur=ttur, lam=lam)
 
 
 def proximal_rules(lr=(0.01, 10.0), *, ttur=True):
-    """Proximal point (any step size is valid)."""
+    """Proximal point (any step size is valid).
+
+    >>> from hypothesis import find
+    >>> find(proximal_rules(), lambda r: r.lr > 5)   # far beyond explicit methods' steps
+    Proximal(lr=6.0, tol=None, max_iter=50)
+    """
     return rule_strategy("proximal", lr=lr, ttur=ttur)
 
 
 def cgd_rules(lr=(0.01, 10.0), *, ttur=True):
-    """Competitive gradient descent (any step size is valid)."""
+    """Competitive gradient descent (any step size is valid).
+
+    >>> from hypothesis import find
+    >>> find(cgd_rules(), lambda r: r.lr > 5)
+    CGD(lr=6.0)
+    """
     return rule_strategy("cgd", lr=lr, ttur=ttur)
 
 
 def unrolled_rules(lr=(0.01, 0.5), k=(1, 5), *, ttur=True):
-    """Unrolled GAN with ``k`` look-ahead steps."""
+    """Unrolled GAN with ``k`` look-ahead steps.
+
+    >>> from hypothesis import find
+    >>> find(unrolled_rules(), lambda r: True).k
+    1
+    >>> find(unrolled_rules(), lambda r: r.k > 2).k
+    3
+    """
     return rule_strategy("unrolled", lr=lr, ttur=ttur, k=k)
 
 
