@@ -27,7 +27,8 @@ the command then exits with 1 and prints the study's output.
 def add_parser(sub) -> None:
     parser = sub.add_parser("figures", help=HELP, description=HELP + ".", epilog=EXAMPLES,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--studies", default="studies", help="folder of study scripts (default studies/)")
+    parser.add_argument("--studies", default=None,
+                        help="folder of study scripts (default: studies/ here, else the copy installed with gamedyn)")
     parser.add_argument("--out", default="figures", help="folder the figures go to (default figures/)")
     parser.add_argument(
         "--only", action="append", default=None, metavar="NAME",
@@ -66,13 +67,26 @@ def _run_one(script: Path, out: Path, fast: bool) -> tuple[Path, int, float, str
     return script, proc.returncode, time.perf_counter() - start, proc.stdout + proc.stderr, written
 
 
+def studies_folder(given: str | None) -> Path:
+    """The study scripts: ``given``, else ``studies/`` in the working directory (a checkout),
+    else the copy installed with the package (a wheel ships the studies and the committed
+    results they read under ``gamedyn/_repo/``)."""
+    if given is not None:
+        folder = Path(given)
+        if not folder.is_dir():
+            raise SystemExit(f"gamedyn: error: --studies {given!r} is not a folder; pass the folder of the study "
+                             "scripts (studies/ in a checkout of gamedyn)")
+        return folder
+    installed = Path(__file__).resolve().parents[1] / "_repo" / "studies"
+    for folder in (Path("studies"), installed):
+        if folder.is_dir():
+            return folder
+    raise SystemExit("gamedyn: error: no study scripts: studies/ is not in the working directory and this "
+                     f"installation has none at {installed}; run from a checkout of gamedyn or pass --studies PATH")
+
+
 def run(args) -> int:
-    folder = Path(args.studies)
-    if not folder.is_dir():
-        raise SystemExit(
-            f"gamedyn: error: --studies {args.studies!r} is not a folder; run from the "
-            "repository root or pass --studies PATH"
-        )
+    folder = studies_folder(args.studies)
     if args.jobs < 1:
         raise SystemExit(f"gamedyn: error: --jobs {args.jobs} is not accepted; expected >= 1")
     scripts = discover(folder, args.only)

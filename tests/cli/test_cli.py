@@ -104,3 +104,31 @@ def test_figures_regenerates_the_shipped_study(tmp_path):
 def test_figures_names_a_missing_studies_folder(tmp_path):
     proc = gamedyn("figures", "--studies", str(tmp_path / "nope"))
     assert proc.returncode != 0 and "--studies" in proc.stderr
+
+
+def test_figures_from_an_installed_copy_finds_the_studies_it_ships(tmp_path, monkeypatch):
+    # a wheel installs studies/ and results/ as gamedyn/_repo/{studies,results}; away from a
+    # checkout, `gamedyn figures` runs that copy (here: a stand-in package tree)
+    from gamedyn.cli import _figures
+
+    package = tmp_path / "site" / "gamedyn"
+    (package / "cli").mkdir(parents=True)
+    (package / "_repo" / "studies").mkdir(parents=True)
+    monkeypatch.setattr(_figures, "__file__", str(package / "cli" / "_figures.py"))
+    monkeypatch.chdir(tmp_path)
+    assert _figures.studies_folder(None) == package / "_repo" / "studies"
+    (tmp_path / "studies").mkdir()
+    assert _figures.studies_folder(None) == Path("studies")  # a checkout's own studies first
+    (tmp_path / "studies").rmdir()
+    (package / "_repo" / "studies").rmdir()
+    with pytest.raises(SystemExit, match="studies/ is not in the working directory"):
+        _figures.studies_folder(None)
+
+
+def test_the_wheel_lists_every_subpackage_and_ships_the_studies():
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    found = {".".join(p.relative_to(ROOT).parent.parts) for p in (ROOT / "gamedyn").rglob("__init__.py")}
+    assert found <= set(config["packages"])
+    assert config["package-dir"] == {"gamedyn._repo.studies": "studies", "gamedyn._repo.results": "results"}
