@@ -133,6 +133,16 @@ PACGAN = {
 
 
 # -- training ----------------------------------------------------------------------------
+def finished(protocol, data, method, *, schedule, cache: Path, sizes=None) -> bool:
+    """True if the last stage's checkpoint holds all of its steps (the run is trained)."""
+    tag = f"{protocol}-{data}-{method}{'-tiny' if sizes else ''}-stage{len(schedule) - 1}"
+    path = cache / f"{tag}.npz"
+    if not path.exists():
+        return False
+    with np.load(path, allow_pickle=False) as saved:
+        return int(saved["steps"]) == sum(n for n, _ in schedule)
+
+
 def train_one(protocol, data, method, *, seeds, schedule, every, cache: Path, sizes=None):
     """Every stage of one (protocol, data set, method), each checkpointed so that a rerun
     resumes; returns the game and the last stage's result (which holds all snapshots)."""
@@ -443,6 +453,8 @@ def main(argv=None) -> int:
                              "so a smoke test never touches the committed table)")
     parser.add_argument("--cache", default=str(ROOT / "runs" / "islands_table"),
                         help="checkpoints of every run (resumed on a rerun)")
+    parser.add_argument("--read-back", action="store_true",
+                        help="train nothing: rebuild the rows of the selected runs that are already trained")
     args = parser.parse_args(argv)
 
     def choices(text, allowed, flag):
@@ -479,28 +491,42 @@ def main(argv=None) -> int:
         pruned = {k: v for k, v in arrays.items() if "/".join(k.split("/")[:3]) in kept}
         if len(pruned) != len(arrays):
             save_npz(path, pruned)
+    mine = []  # this invocation's rows; another invocation may write the table meanwhile
     for data in datasets:
         for r in calibration_rows(data, args.seeds):
             rows = merge(rows, r)
+            mine.append(r)
 
     def write():
-        gate(rows)
-        write_atomically(json_path, json.dumps({"rows": rows}, indent=1, allow_nan=True) + "\n")
-        write_atomically(md_path, render(rows, command, time.perf_counter() - start, schedules, args.tiny))
+        # merge into the table as it is now, so that invocations running side by side (one per
+        # core) each add their rows instead of overwriting each other's
+        current = [r for r in load_json(json_path)
+                   if r["protocol"] == "calibration" or r.get("steps") == total[r["protocol"], r["data"]]]
+        for r in mine:
+            current = merge(current, r)
+        gate(current)
+        write_atomically(json_path, json.dumps({"rows": current}, indent=1, allow_nan=True) + "\n")
+        write_atomically(md_path, render(current, command, time.perf_counter() - start, schedules, args.tiny))
 
     write()
     for protocol in protocols:
         for data in datasets:
             for method in methods:
+                if args.read_back and not finished(protocol, data, method, schedule=schedules[protocol, data],
+                                                   cache=cache, sizes=sizes):
+                    continue
                 tic = time.perf_counter()
                 game, result = train_one(protocol, data, method, seeds=args.seeds, schedule=schedules[protocol, data],
                                          every=every, cache=cache, sizes=sizes)
                 # Training time accumulates over invocations (a resumed run adds its part).
                 clock = cache / f"{protocol}-{data}-{method}{'-tiny' if sizes else ''}.seconds"
-                spent = (float(clock.read_text()) if clock.exists() else 0.0) + time.perf_counter() - tic
-                write_atomically(clock, f"{spent:.1f}\n")
+                spent = (float(clock.read_text()) if clock.exists() else 0.0) + (
+                    0.0 if args.read_back else time.perf_counter() - tic)
+                if not args.read_back:
+                    write_atomically(clock, f"{spent:.1f}\n")
                 r, curves, samples = summarise(protocol, data, method, game, result, spent)
                 rows = merge(rows, r)
+                mine.append(r)
                 key = f"{protocol}/{data}/{method}"
                 all_samples = load_npz(samples_path)
                 all_samples[key] = samples

@@ -124,6 +124,19 @@ def test_a_tiny_table_end_to_end_writes_every_output_and_resumes(tmp_path):
     again = run_table(tmp_path, "--protocols", "pacgan", "--data", "ring", "--methods", "gan")
     assert again.returncode == 0, again.stderr[-3000:]
     np.testing.assert_array_equal(np.load(results / "islands_samples.npz")["pacgan/ring/gan"], before)
+    # --read-back trains nothing: the untrained pacgan3 stays out, the trained rows stay in,
+    # and a row another invocation wrote meanwhile (here: by hand) is kept, not overwritten
+    table = json.loads((results / "islands_table.json").read_text())
+    foreign = dict(next(r for r in table["rows"] if r["method"] == "gan"), method="unrolled")
+    (results / "islands_table.json").write_text(json.dumps({"rows": table["rows"] + [foreign]}))
+    back = run_table(tmp_path, "--protocols", "pacgan", "--data", "ring", "--methods", "gan,pacgan3",
+                     "--read-back")
+    assert back.returncode == 0, back.stderr[-3000:]
+    assert not list((tmp_path / "cache").glob("*pacgan3*"))
+    got = {(r["protocol"], r["data"], r["method"]) for r in json.loads((results / "islands_table.json").read_text())["rows"]}
+    assert {("pacgan", "ring", "gan"), ("pacgan", "ring", "pacgan2")} <= got
+    assert ("pacgan", "ring", "pacgan3") not in got
+    assert ("pacgan", "ring", "unrolled") in got  # the other invocation's row survives
 
 
 def test_the_table_script_rejects_bad_arguments_by_name(tmp_path):
