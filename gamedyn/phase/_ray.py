@@ -5,27 +5,15 @@ task computes one chunk with the same code as the local backend (:func:`compute_
 compiling once per worker process, and the driver stores each result as it arrives (so a
 sweep with ``out=`` resumes after an interruption, as locally). Ray is an optional extra
 (``pip install 'gamedyn[ray]'``); without ``address`` a local Ray instance is started (and
-left running for the next sweep; Ray shuts it down at exit).
+left running for the next sweep; Ray shuts it down at exit); with a cluster's address the
+driver's gamedyn is shipped to the workers (:func:`gamedyn._cluster.connect_ray`).
 """
 
 from __future__ import annotations
 
-import warnings
-
-from .._cluster import check_ray_address
+from .._cluster import connect_ray, import_ray
 
 __all__ = ["run_parts"]
-
-
-def _import_ray():
-    try:
-        import ray
-    except ImportError:
-        raise ValueError(
-            "backend='ray' needs Ray, an optional extra: pip install 'gamedyn[ray]' (or "
-            "pip install ray); backend='local' needs nothing"
-        ) from None
-    return ray
 
 
 def _task(compute, sweep_ref, part):
@@ -36,18 +24,10 @@ def run_parts(sweep, parts, finish, *, compute, address=None):
     """Run ``compute(sweep, p)`` (the diagram's ``compute_part``, passed in so that this
     module does not import the diagram's) for every ``p`` in ``parts`` as Ray tasks; calls
     ``finish(p, arrays)`` on the driver as each one completes."""
-    ray = _import_ray()
+    import_ray()
     if not parts:
         return
-    if not ray.is_initialized():
-        check_ray_address(address)
-        kwargs = {"address": address} if address is not None else {}
-        with warnings.catch_warnings():
-            # Ray starts its processes by fork + exec, which JAX's fork hook warns about;
-            # nothing runs in the forked child before exec, so the warning does not apply
-            warnings.filterwarnings("ignore", message="os.fork", category=RuntimeWarning)
-            ray.init(**kwargs, include_dashboard=False, log_to_driver=False,
-                     configure_logging=False)
+    ray = connect_ray(address)
     remote = ray.remote(_task)
     sweep_ref = ray.put(sweep)
     pending = [remote.remote(compute, sweep_ref, part) for part in parts]
