@@ -171,6 +171,19 @@ def _centred(real, fake):
     return real - centre, fake - centre
 
 
+def _checked(real, fake, k, batch_size, *, balls_around):
+    """The two feature sets checked and centred; ``k`` must leave a neighbour in each set
+    that k-NN balls are drawn around."""
+    real, fake = _check_pair(real, fake)
+    check_int("k", k)
+    for name, x in (("real", real), ("fake", fake)):
+        if name in balls_around and k >= len(x):
+            raise ValueError(f"k={k} is not accepted; expected k < the number of {name} samples ({len(x)})")
+    if batch_size is not None:
+        check_int("batch_size", batch_size)
+    return _centred(real, fake)
+
+
 def precision_recall(real, fake, k=3, *, batch_size=None) -> PrecisionRecall:
     """Improved precision and recall (Kynkäänniemi et al. 2019) of ``fake`` against
     ``real`` features ``(n, d)``, with ``k``-NN balls (the paper uses ``k = 3``).
@@ -184,14 +197,7 @@ def precision_recall(real, fake, k=3, *, batch_size=None) -> PrecisionRecall:
     >>> gd.metrics.precision_recall(real, blob - 5.0)       # one mode dropped
     PrecisionRecall(precision=1.0, recall=0.5)
     """
-    real, fake = _check_pair(real, fake)
-    check_int("k", k)
-    for name, x in (("real", real), ("fake", fake)):
-        if k >= len(x):
-            raise ValueError(f"k={k} is not accepted; expected k < the number of {name} samples ({len(x)})")
-    if batch_size is not None:
-        check_int("batch_size", batch_size)
-    real, fake = _centred(real, fake)
+    real, fake = _checked(real, fake, k, batch_size, balls_around=("real", "fake"))
     in_real, _ = _ball_counts(fake, real, _knn_squared_radii(real, k, batch_size), batch_size)
     in_fake, _ = _ball_counts(real, fake, _knn_squared_radii(fake, k, batch_size), batch_size)
     return PrecisionRecall(float(np.mean(in_real > 0)), float(np.mean(in_fake > 0)))
@@ -207,12 +213,6 @@ def density_coverage(real, fake, k=5, *, batch_size=None) -> DensityCoverage:
     >>> gd.metrics.density_coverage(real, blob - 5.0).coverage   # one mode's balls hit
     0.5
     """
-    real, fake = _check_pair(real, fake)
-    check_int("k", k)
-    if k >= len(real):
-        raise ValueError(f"k={k} is not accepted; expected k < the number of real samples ({len(real)})")
-    if batch_size is not None:
-        check_int("batch_size", batch_size)
-    real, fake = _centred(real, fake)
+    real, fake = _checked(real, fake, k, batch_size, balls_around=("real",))
     counts, hit = _ball_counts(fake, real, _knn_squared_radii(real, k, batch_size), batch_size)
     return DensityCoverage(float(counts.sum() / (k * len(fake))), float(np.mean(hit)))

@@ -162,16 +162,14 @@ def _one(samples, centers, weights, std, n_std, min_count):
     nearest_d2 = jnp.take_along_axis(d2, nearest[:, None], axis=-1)[:, 0]
     # Compare squared distances: no square root, and a sample exactly at the centre is fine.
     good = (nearest_d2 <= jnp.square(n_std * std[nearest])) & finite
-    counts, captured, kl = _histogram_stats(nearest, good, weights, min_count)
-    return ModeStats(
-        modes=jnp.sum(captured),
-        high_quality=jnp.mean(good.astype(samples.dtype)),
-        kl=kl,
-        counts=counts,
-        captured=captured,
-        nearest=nearest,
-        is_high_quality=good,
-    )
+    return _stats(nearest, good, weights, min_count, samples.dtype)
+
+
+def _stats(labels, good, weights, min_count, dtype) -> ModeStats:
+    """The :class:`ModeStats` of one set of labelled samples."""
+    counts, captured, kl = _histogram_stats(labels, good, weights, min_count)
+    return ModeStats(modes=jnp.sum(captured), high_quality=jnp.mean(good.astype(dtype)), kl=kl, counts=counts,
+                     captured=captured, nearest=labels, is_high_quality=good)
 
 
 def _chunked_map(fn, batch, per_item_elements):
@@ -235,16 +233,7 @@ def _labels_batched(labels, good, weights, min_count):
 
     def one(item):
         lab, g = item
-        counts, captured, kl = _histogram_stats(lab, g, weights, min_count)
-        return ModeStats(
-            modes=jnp.sum(captured),
-            high_quality=jnp.mean(g.astype(weights.dtype)),
-            kl=kl,
-            counts=counts,
-            captured=captured,
-            nearest=lab,
-            is_high_quality=g,
-        )
+        return _stats(lab, g, weights, min_count, weights.dtype)
 
     out = _chunked_map(one, (flat_labels, flat_good), n + weights.shape[0])
     return jax.tree.map(lambda a: a.reshape(batch_shape + a.shape[1:]), out)
