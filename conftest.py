@@ -20,3 +20,24 @@ settings.register_profile(
     "dev", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread_in_bridge_doctests(request):
+    """The bridge's doctests run torch on one thread, as ``tests/bridge/conftest.py`` does for
+    its tests: the examples' tiny convolutions are many times slower when two threads contend
+    on a small shared CPU (a width-1 DCGAN's update-map spectrum: 0.3 s on one thread, 2 to 25
+    s on two, on a busy 2-core machine)."""
+    path = str(getattr(request.node, "path", ""))
+    if "gamedyn/bridge/" not in path.replace("\\", "/"):
+        yield
+        return
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -50,6 +50,19 @@ class AugmentDraw(NamedTuple):
     shift : ``(n, 2)`` integer shifts (rows, columns) of the translation policy.
     cutout : ``(n, 2)`` integer centres (row, column) of the cutout squares.
     cutout_size : ``(height, width)`` of the cutout square.
+
+    A draw written by hand: a 2x2 cutout centred at (1, 1) spans rows and columns 0-1.
+
+    >>> import torch
+    >>> from gamedyn.bridge import AugmentDraw, apply_augment
+    >>> draw = AugmentDraw(cutout=torch.tensor([[1, 1]]), cutout_size=(2, 2))
+    >>> draw.shift is None  # no translation in this draw
+    True
+    >>> apply_augment(torch.ones(1, 1, 4, 4), draw)[0, 0]
+    tensor([[0., 0., 1., 1.],
+            [0., 0., 1., 1.],
+            [1., 1., 1., 1.],
+            [1., 1., 1., 1.]])
     """
 
     brightness: torch.Tensor | None = None
@@ -61,7 +74,15 @@ class AugmentDraw(NamedTuple):
 
 
 def parse_policy(policy) -> tuple[str, ...]:
-    """``"color,translation"`` or ``("color", "translation")`` -> a tuple of policy names."""
+    """``"color,translation"`` or ``("color", "translation")`` -> a tuple of policy names.
+
+    >>> parse_policy("color, translation"), parse_policy(None)
+    (('color', 'translation'), ())
+    >>> parse_policy("colour")
+    Traceback (most recent call last):
+    ...
+    ValueError: augment='colour' is not accepted; expected one of 'color', 'translation', 'cutout'
+    """
     if policy is None:
         return ()
     names = policy.split(",") if isinstance(policy, str) else list(policy)

@@ -37,7 +37,18 @@ def _num(value) -> float:
 
 
 class TorchOps:
-    """Tree operations over lists of tensors."""
+    """Tree operations over lists of tensors.
+
+    >>> import torch
+    >>> from gamedyn.bridge import TorchOps
+    >>> a, b = [torch.tensor([3.0, 4.0])], [torch.tensor([1.0, 1.0])]
+    >>> TorchOps.axpy(2.0, a, b)  # b + 2 a
+    [tensor([7., 9.])]
+    >>> TorchOps.vdot(a, b), TorchOps.norm(a), TorchOps.size(a)  # 3 + 4, |(3, 4)| = 5, two entries
+    (7.0, 5.0, 2)
+    >>> a  # inputs are never modified: the rules are functional
+    [tensor([3., 4.])]
+    """
 
     @staticmethod
     def add(a, b):
@@ -155,6 +166,21 @@ class TorchOracle(TorchOps):
     ``x_params`` and ``y_params``; the oracle loads any point ``(x, y)`` into those parameters
     before calling it, and remembers which tensors are loaded so that evaluating at the
     current point costs no copy.
+
+    On the bilinear game ``x y`` the field is ``F = (-y, x)`` and ``J = [[0, -1], [1, 0]]``:
+
+    >>> import torch
+    >>> from gamedyn.bridge import TorchOracle
+    >>> x = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    >>> y = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    >>> oracle = TorchOracle(lambda: (x @ y, -(x @ y)), [x], [y])
+    >>> one = torch.ones(1, dtype=torch.float64)
+    >>> oracle.field([one], [2 * one])  # at (x, y) = (1, 2)
+    ([tensor([-2.], dtype=torch.float64)], [tensor([1.], dtype=torch.float64)])
+    >>> oracle.jvp([one], [2 * one], [one], [0 * one])  # J (1, 0) = (0, 1)
+    ([tensor([0.], dtype=torch.float64)], [tensor([1.], dtype=torch.float64)])
+    >>> oracle.evaluations  # one call of the closure each
+    2
     """
 
     def __init__(self, losses, x_params, y_params, project_x=None, project_y=None):

@@ -38,9 +38,10 @@ from .. import analysis, games, optim
 from .._checks import check_choice, check_int
 from ..metrics import PairedDifference, paired_difference
 from ._config import TrainConfig
-from ._train import atomic_write, build_rule, load_checkpoint, read_config, resolve_device
+from .._files import atomic_write
+from ._train import build_rule, load_checkpoint, read_config, resolve_device
 
-__all__ = ["SIZES", "bridge_check", "CheckPair", "run_spectrum", "run_path_angle"]
+__all__ = ["SIZES", "bridge_check", "CheckPair", "run_spectrum", "run_path_angle", "run_update_spectrum"]
 
 #: Run sizes: ``smoke`` finishes in minutes per run on a 2-core CPU (10 image islands, tiny
 #: networks); ``medium`` is the Stacked-digits protocol (1,000 modes, 26,000 evaluation
@@ -74,7 +75,15 @@ SIZES = {
 class CheckPair:
     """One comparison: two runs (each over seeds), the toy layer's predictions, the
     observations, the paired predicted and observed differences (``difference``, ``low``,
-    ``high``, ``n``, ``level`` of :class:`gamedyn.metrics.PairedDifference`), agreement."""
+    ``high``, ``n``, ``level`` of :class:`gamedyn.metrics.PairedDifference`), agreement.
+
+    >>> import dataclasses
+    >>> from gamedyn.bridge import CheckPair
+    >>> pair = CheckPair(name="oscillation", question="Which run oscillates more?", runs={}, predicted={},
+    ...                  observed={}, agree=None, reason="the observed interval holds 0")
+    >>> pair.verdict, dataclasses.replace(pair, agree=False).verdict
+    ('inconclusive', 'disagrees')
+    """
 
     name: str
     question: str
@@ -145,6 +154,19 @@ def run_spectrum(run, k: int = 6, *, which: str = "LI", batch: int = 32, batches
     pairs, empty if none converged, ``max_real``, ``max_abs_imag``, ``mean_rotation`` and
     ``median_rotation`` of ``|Im| / |Re|`` capped at 1e6), and at the top level the fields
     of the first batch with eigenvalues.
+
+    >>> import tempfile, gamedyn as gd
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> config = gd.bridge.TrainConfig(out=tmp.name, data="islands", n_data=32, width=1, latent=1, norm="none",
+    ...                                rule="gda", base="none", lr=1e-3, batch=4, steps=10, sample_every=0,
+    ...                                checkpoint_every=0)  # the smallest DCGAN: 164 + 164 parameters
+    >>> _ = gd.bridge.train(config, stop_after=1, progress=False, tensorboard=False)  # one step, a checkpoint
+    >>> spec = gd.bridge.run_spectrum(tmp.name, k=2, which="LR", batch=4, batches=2)
+    >>> spec["n_parameters"], [b["seed"] for b in spec["batches"]]  # the run's seed + 3, then + 4
+    (328, [3, 4])
+    >>> spec["max_real"] == max(re for re, im in spec["eigenvalues"])
+    True
+    >>> tmp.cleanup()
     """
     from ._spectrum import top_eigenvalues
 
@@ -265,6 +287,19 @@ def run_path_angle(run, *, alphas=None, batch: int = 32, seed: int | None = None
     stationary shifts the switch and leaves a bump near ``alpha = 1``. Returns a
     dict with ``alphas``, ``cosine``, ``norm`` (lists), ``distance`` (the path's length,
     ``|z_T - z_0|``), ``batch_seed`` and ``step`` of the checkpoint.
+
+    >>> import tempfile, gamedyn as gd
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> config = gd.bridge.TrainConfig(out=tmp.name, data="islands", n_data=32, width=1, latent=1, norm="none",
+    ...                                rule="gda", base="none", lr=1e-3, batch=4, steps=10, sample_every=0,
+    ...                                checkpoint_every=0)  # the smallest DCGAN: 164 + 164 parameters
+    >>> _ = gd.bridge.train(config, stop_after=1, progress=False, tensorboard=False)  # one step, a checkpoint
+    >>> angle = gd.bridge.run_path_angle(tmp.name, alphas=[0.0, 0.5, 1.0], batch=4)
+    >>> angle["step"], angle["batch_seed"], len(angle["cosine"])  # the run's seed + 3
+    (1, 3, 3)
+    >>> all(-1 <= c <= 1 for c in angle["cosine"]), angle["distance"] > 0
+    (True, True)
+    >>> tmp.cleanup()
     """
     from ._spectrum import path_angle
 
@@ -380,6 +415,18 @@ def bridge_check(size: str = "smoke", *, out="runs/bridge-check", device: str = 
 
     ``overrides`` replace entries of ``SIZES[size]`` (e.g. ``steps=``, ``width=``,
     ``spectrum_k=``) for a custom-sized check. ``reuse=False`` deletes and retrains the runs.
+
+    Even the smoke check is 20 training runs (4 arms, 5 seeds: minutes each;
+    ``tests/bridge/test_check.py`` runs a tiny one), so here only what is checked before
+    anything runs:
+
+    >>> import gamedyn as gd
+    >>> sorted(gd.bridge.SIZES)
+    ['full', 'medium', 'smoke']
+    >>> gd.bridge.bridge_check("smoke", stepz=300)  # a misspelt override is named, with the accepted ones
+    Traceback (most recent call last):
+    ...
+    ValueError: bridge_check got unknown settings ['stepz']; accepted: [...'steps'...]
     """
     check_choice("size", size, tuple(SIZES))
     unknown = sorted(set(overrides) - set(SIZES[size]))
@@ -731,6 +778,25 @@ def run_update_spectrum(run, rule: str | None = None, k: int = 6, *, batch: int 
     predict for at the same point (the run's step sizes and base; its base moments carry
     over when both use the same base, its memory starts empty); default the run's own rule
     with its saved state. Returns a JSON-able dict.
+
+    Simultaneous GDA without a base steps ``z + lr F(z)``: its update map is ``I + lr J``,
+    with eigenvalues ``1 + lr lambda``; at a step this small the largest in modulus is the one
+    of ``lambda`` with the largest real part (:func:`run_spectrum` with ``which="LR"``, on the
+    same fixed batch):
+
+    >>> import tempfile, gamedyn as gd
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> config = gd.bridge.TrainConfig(out=tmp.name, data="islands", n_data=32, width=1, latent=1, norm="none",
+    ...                                rule="gda", base="none", lr=1e-3, batch=4, steps=10, sample_every=0,
+    ...                                checkpoint_every=0)  # the smallest DCGAN: 164 + 164 parameters
+    >>> _ = gd.bridge.train(config, stop_after=1, progress=False, tensorboard=False)  # one step, a checkpoint
+    >>> update = gd.bridge.run_update_spectrum(tmp.name, k=1, batch=4, tol=1e-10)
+    >>> jacobian = gd.bridge.run_spectrum(tmp.name, k=1, which="LR", batch=4, tol=1e-10)
+    >>> update["n"]  # x and y: no base, so no first moments in the state
+    328
+    >>> abs(update["rho"] - (1 + 1e-3 * jacobian["max_real"])) < 1e-9  # ARPACK's relative tol 1e-10 on each
+    True
+    >>> tmp.cleanup()
     """
     from ._optimizer import GameOptimizer
     from ._update import linear_response, update_spectrum

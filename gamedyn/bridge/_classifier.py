@@ -93,7 +93,16 @@ def cache_dir() -> Path:
 
 
 class ClassifierAccuracyError(RuntimeError):
-    """A mode classifier scored below the required held-out accuracy."""
+    """A mode classifier scored below the required held-out accuracy.
+
+    >>> import torch
+    >>> from gamedyn.bridge import TensorImages, mode_classifier
+    >>> blank = TensorImages(torch.zeros(40, 1, 28, 28), torch.arange(40) % 4, name="blank")
+    >>> mode_classifier(blank, steps=10, cache=False, verbose=False)  # one image under 4 labels: unreadable
+    Traceback (most recent call last):
+    ...
+    gamedyn.bridge._classifier.ClassifierAccuracyError: ... for blank reached a held-out accuracy of ... on 8 images, ...
+    """
 
 
 class ModeCNN(nn.Module):

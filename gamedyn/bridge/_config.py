@@ -73,6 +73,15 @@ class TrainConfig:
     ``keep_checkpoints=True`` also keeps a copy of the checkpoint at step 0 and at every
     evaluation step, ``checkpoints/step_0000200.pt`` (the step, seven digits): the points
     at which ``bridge-check`` predicts from the real network's update map.
+
+    >>> from gamedyn.bridge import TrainConfig
+    >>> config = TrainConfig(rule="extragradient", lr=1e-3, steps=200)
+    >>> TrainConfig.from_json(config.to_json()) == config  # config.json reads back the same run
+    True
+    >>> TrainConfig(rule="gda", beta=0.5)  # a setting the rule does not take is refused
+    Traceback (most recent call last):
+    ...
+    ValueError: beta=0.5 is not accepted with rule='gda'; it takes alternating, first, k
     """
 
     out: str = "runs/gan"

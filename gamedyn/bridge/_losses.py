@@ -71,8 +71,6 @@ from ._config import LOSSES, REGULARIZERS
 from ._augment import AugmentDraw, apply_augment, draw_augment, parse_policy
 
 __all__ = [
-    "LOSSES",
-    "REGULARIZERS",
     "discriminator_loss",
     "generator_loss",
     "input_gradient_penalty",
@@ -201,6 +199,17 @@ def input_gradient_penalty(outputs: torch.Tensor, inputs: torch.Tensor, gamma: f
     The graph is kept (``create_graph``), so the penalty is differentiable in the parameters.
     At ``grad = 0`` the norm's derivative is taken as 0 (the minimum-norm subgradient, as the
     toy layer's ``safe_norm``).
+
+    With ``D(x) = |x|^2 / 2`` the input gradient is ``x`` itself, one sample at a time:
+
+    >>> import torch
+    >>> from gamedyn.bridge import input_gradient_penalty
+    >>> x = torch.tensor([[3.0, 4.0], [0.0, 0.0]], requires_grad=True)
+    >>> outputs = (x ** 2).sum(dim=1) / 2
+    >>> input_gradient_penalty(outputs, x, gamma=2.0).item()  # 2/2 * (25 + 0) / 2
+    12.5
+    >>> input_gradient_penalty(outputs, x, gamma=2.0, target=1.0).item()  # ((5 - 1)^2 + (0 - 1)^2) / 2
+    8.5
     """
     check_nonnegative("gamma", gamma)
     (grad,) = torch.autograd.grad(outputs.sum(), inputs, create_graph=True)
@@ -227,7 +236,14 @@ def r1_penalty(D, real: torch.Tensor, gamma: float) -> torch.Tensor:
 
 
 def r2_penalty(D, fake: torch.Tensor, gamma: float) -> torch.Tensor:
-    """R2 (Mescheder et al. 2018, eq. 10): ``gamma/2 E_{x ~ p_theta} |grad_x D(x)|^2``."""
+    """R2 (Mescheder et al. 2018, eq. 10): ``gamma/2 E_{x ~ p_theta} |grad_x D(x)|^2``.
+
+    >>> import torch
+    >>> from gamedyn.bridge import r2_penalty
+    >>> D = lambda x: (x ** 2).sum(dim=1) / 2  # grad_x D = x: the penalty is gamma/2 E |x|^2
+    >>> r2_penalty(D, torch.tensor([[3.0, 4.0], [0.0, 0.0]]), gamma=1.0).item()  # 1/2 * (25 + 0) / 2
+    6.25
+    """
     x = _differentiable_input(fake)
     return input_gradient_penalty(D(x), x, gamma)
 
@@ -300,6 +316,12 @@ class Adversarial:
     for the parameters' gradient (Danskin's theorem, as in adversarial training).
 
     step_size : None means ``2.5 epsilon / steps`` (Madry et al.'s choice).
+
+    >>> from gamedyn.bridge import Adversarial
+    >>> Adversarial(epsilon=0.1, steps=4).alpha  # 2.5 * 0.1 / 4
+    0.0625
+    >>> Adversarial(0.1, targets="real").targets  # perturb the real samples only
+    ('real',)
     """
 
     epsilon: float
@@ -465,6 +487,21 @@ class GANLosses:
     evaluation: ``d_real``, ``d_fake`` (mean logits on the clean-or-augmented inputs),
     ``adversarial_x``, ``adversarial_y`` (the data terms), ``penalty`` (the regulariser)
     and ``loss_x``, ``loss_y``.
+
+    Every random quantity of the step is drawn when the closure is built, so each call
+    evaluates the same game (the module docstring):
+
+    >>> import torch, gamedyn as gd
+    >>> from gamedyn.bridge import make_models
+    >>> G, D = make_models("dcgan", image_size=28, channels=1, width=4, seed=0)
+    >>> real, z = torch.rand(4, 1, 28, 28) * 2 - 1, G.sample_latent(4)
+    >>> losses = gd.bridge.gan_losses(G, D, real, z, augment="color,translation,cutout",
+    ...                               instance_noise=0.1, generator=torch.Generator().manual_seed(0))
+    >>> first, again = losses(), losses()
+    >>> all(torch.equal(a, b) for a, b in zip(first, again))  # same augmentation, same noise
+    True
+    >>> losses.stats["penalty"].item()  # no regulariser
+    0.0
     """
 
     def __init__(self, G, D, real, latent, *, loss, reg, gamma, gp_target, label_smoothing,

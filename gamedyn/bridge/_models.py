@@ -70,10 +70,10 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils.parametrizations import spectral_norm as _spectral_norm
 
+from ._config import ARCHITECTURES
 from .._checks import check_choice, check_int, check_positive
 
 __all__ = [
-    "ARCHITECTURES",
     "NORMS",
     "IMAGE_SIZES",
     "make_models",
@@ -88,7 +88,6 @@ __all__ = [
     "attention_sides",
 ]
 
-ARCHITECTURES = ("dcgan", "resnet")
 NORMS = ("batch", "instance", "none")
 IMAGE_SIZES = (28, 32)
 INITS = ("normal", "xavier")

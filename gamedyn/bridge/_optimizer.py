@@ -17,7 +17,13 @@ __all__ = ["GameOptimizer", "clip_projection"]
 
 def clip_projection(bound: float):
     """A projection for ``project_y``/``project_x``: clamp every entry to ``[-bound, bound]``
-    (WGAN weight clipping, Arjovsky et al. 2017)."""
+    (WGAN weight clipping, Arjovsky et al. 2017).
+
+    >>> import torch
+    >>> from gamedyn.bridge import clip_projection
+    >>> clip_projection(0.01)([torch.tensor([-1.0, 0.005, 2.0])])
+    [tensor([-0.0100,  0.0050,  0.0100])]
+    """
     bound = float(bound)
     if not bound > 0:
         raise ValueError(f"bound={bound!r} is not accepted; expected a number > 0")

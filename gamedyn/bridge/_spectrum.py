@@ -43,6 +43,19 @@ def game_jacobian_operator(losses, x_params, y_params) -> LinearOperator:
     must be a pure function of the parameters: call ``gd.bridge.freeze_spectral_norm`` on
     models with spectral norm (its power iteration would otherwise move ``u`` at every call)
     and use ``eval()``-mode batch norm or fixed statistics.
+
+    On the bilinear game ``2 x y``, ``F = (-2 y, 2 x)``, so ``J = [[0, -2], [2, 0]]``:
+
+    >>> import numpy as np, torch
+    >>> from gamedyn.bridge import game_jacobian_operator
+    >>> x = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    >>> y = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    >>> J = game_jacobian_operator(lambda: (2 * x @ y, -2 * x @ y), [x], [y])
+    >>> J @ np.eye(2) + 0.0  # column i: J e_i (+ 0.0 turns a -0. into 0.)
+    array([[ 0., -2.],
+           [ 2.,  0.]])
+    >>> J.rmatvec(np.array([1.0, 0.0]))  # J^T e_1: the first row of J
+    array([ 0., -2.])
     """
     oracle = TorchOracle(losses, x_params, y_params)
     x = [p.detach().clone() for p in oracle.x_params]
@@ -69,6 +82,17 @@ class TopSpectrum(NamedTuple):
     ``max_real`` > 0 means some direction is unstable for the gradient flow; a large
     ``rotation`` means the dynamics there are dominated by the players' interaction (the
     Dirac GAN's purely imaginary pair is the extreme case).
+
+    A bilinear game with damping 1/2 on each player: ``J = [[-I/2, -I], [I, -I/2]]``, whose
+    eigenvalues are ``-1/2 +- i``:
+
+    >>> import numpy as np, torch, gamedyn as gd
+    >>> x = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    >>> y = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    >>> losses = lambda: (x @ y + x @ x / 4, -(x @ y) + y @ y / 4)
+    >>> spec = gd.bridge.top_eigenvalues(losses, [x], [y], k=2)
+    >>> spec.n, round(spec.max_real, 10), np.round(spec.rotation, 10)  # |Im| / |Re| = 1 / (1/2)
+    (4, -0.5, array([2., 2.]))
     """
 
     eigenvalues: np.ndarray
@@ -120,7 +144,21 @@ class PathAngle(NamedTuple):
     """Along ``z(alpha) = start + alpha (end - start)``: ``cosine`` of the angle between the
     vector field ``F(z(alpha))`` and the path direction, and ``|F|`` (Berard et al. 2020,
     Sec. 4). A rotational game shows a bump of the angle near the end point where the norm
-    dips; a potential game's field stays aligned with the path."""
+    dips; a potential game's field stays aligned with the path.
+
+    The bilinear game ``x y`` is a pure rotation: on the path from ``(1, 1)`` to the
+    equilibrium ``(0, 0)``, ``F = (1 - alpha) (-1, 1)`` is orthogonal to the path, and
+    ``|F|^2 = 2 (1 - alpha)^2``.
+
+    >>> import numpy as np, torch, gamedyn as gd
+    >>> x = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    >>> y = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    >>> one, zero = torch.ones(1, dtype=torch.float64), torch.zeros(1, dtype=torch.float64)
+    >>> angle = gd.bridge.path_angle(lambda: (x @ y, -(x @ y)), [x], [y], [one, one], [zero, zero],
+    ...                              alphas=[0.0, 0.5, 2.0])
+    >>> angle.cosine, np.round(angle.norm ** 2, 12)
+    (array([0., 0., 0.]), array([2. , 0.5, 2. ]))
+    """
 
     alphas: np.ndarray
     cosine: np.ndarray
@@ -129,7 +167,21 @@ class PathAngle(NamedTuple):
 
 def path_angle(losses, x_params, y_params, start, end, *, alphas=None) -> PathAngle:
     """The path-angle diagnostic between two parameter vectors (lists ``[x..., y...]`` of
-    tensors in parameter order, e.g. the initial and the final checkpoint)."""
+    tensors in parameter order, e.g. the initial and the final checkpoint).
+
+    A potential game (each player minimises its own ``|.|^2 / 2``): ``F = -z`` points along
+    the path towards the equilibrium ``(0, 0)``, so the cosine is ``+1`` before it, ``-1``
+    past it, and 0 where ``F = 0``.
+
+    >>> import numpy as np, torch, gamedyn as gd
+    >>> x = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    >>> y = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    >>> one, zero = torch.ones(1, dtype=torch.float64), torch.zeros(1, dtype=torch.float64)
+    >>> angle = gd.bridge.path_angle(lambda: (x @ x / 2, y @ y / 2), [x], [y], [one, one], [zero, zero],
+    ...                              alphas=[0.0, 0.5, 1.0, 1.5])
+    >>> np.round(angle.cosine, 12)
+    array([ 1.,  1.,  0., -1.])
+    """
     oracle = TorchOracle(losses, x_params, y_params)
     n_x = len(oracle.x_params)
     start, end = list(start), list(end)

@@ -13,11 +13,10 @@ import dataclasses
 import itertools
 import json
 import re
-import warnings
 from pathlib import Path
 
 from .._checks import check_choice
-from .._cluster import check_ray_address
+from .._cluster import connect_ray
 from ._config import TrainConfig
 
 __all__ = ["sweep", "SWEEP_BACKENDS", "sweep_cells"]
@@ -32,7 +31,15 @@ def _label(value) -> str:
 
 
 def sweep_cells(base: TrainConfig, grid: dict, out) -> list[tuple[dict, TrainConfig]]:
-    """The grid's cells: ``(values, config)`` with ``config.out = out/<name=value-...>``."""
+    """The grid's cells: ``(values, config)`` with ``config.out = out/<name=value-...>``.
+
+    >>> from gamedyn.bridge import TrainConfig, sweep_cells
+    >>> cells = sweep_cells(TrainConfig(), {"lr": [1e-4, 2e-4], "seed": [0, 1]}, "runs/s")
+    >>> len(cells), cells[1][0]  # 2 x 2 cells, the last parameter varying fastest
+    (4, {'lr': 0.0001, 'seed': 1})
+    >>> cells[1][1].out, cells[1][1].seed
+    ('runs/s/lr=0.0001-seed=1', 1)
+    """
     if not grid:
         raise ValueError("grid is empty; expected at least one parameter with values to sweep")
     fields = {f.name for f in dataclasses.fields(TrainConfig)} - {"out"}
@@ -91,7 +98,7 @@ def _fmt(value) -> str:
 
 
 def _write_table(out: Path, rows: list[dict], total: int) -> None:
-    from ._train import atomic_write
+    from .._files import atomic_write
 
     columns = list(rows[0]) if rows else []
     lines = [f"# sweep: {len(rows)} of {total} cells finished", "",
@@ -135,16 +142,7 @@ def sweep(base: TrainConfig, grid: dict, *, out="runs/sweep", backend: str = "lo
         for index, (_, config) in enumerate(cells):
             finish(index, _run_cell(config.to_json(), threads))
     else:
-        try:
-            import ray
-        except ImportError:
-            raise ValueError("backend='ray' needs Ray, an optional extra: pip install 'gamedyn[ray]'") from None
-        if not ray.is_initialized():
-            check_ray_address(address)
-            kwargs = {"address": address} if address is not None else {}
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message="os.fork", category=RuntimeWarning)
-                ray.init(**kwargs, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        ray = connect_ray(address)
         task = ray.remote(num_cpus=1)(_run_cell)
         pending = {task.remote(config.to_json(), threads if threads is not None else 1): index
                    for index, (_, config) in enumerate(cells)}

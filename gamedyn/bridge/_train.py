@@ -43,7 +43,7 @@ from ._losses import EMA, gan_losses
 from ._models import freeze_spectral_norm, make_models, power_iteration
 from ._optimizer import GameOptimizer, clip_projection
 
-__all__ = ["TrainConfig", "TrainResult", "train", "build_rule", "resolve_device", "atomic_write"]
+__all__ = ["TrainResult", "train", "build_rule", "resolve_device", "load_checkpoint", "read_config"]
 
 STATUS = ("completed", "diverged", "early-stopped", "interrupted")
 
@@ -55,7 +55,22 @@ class TrainResult:
     ``explode``), ``message``, the last evaluation and the oscillation of the logged series.
     ``environment`` names what the numbers depend on beyond the configuration: torch's
     version, its CPU threads (the order of floating-point sums, which a GAN's trajectory
-    amplifies) and the device."""
+    amplifies) and the device.
+
+    A diverged run is a result, not an error: here ``explode=0.01`` is below the first
+    step's losses (about ``log 2`` and ``2 log 2`` at initialisation), so the run ends at
+    step 1.
+
+    >>> import tempfile, gamedyn as gd
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     config = gd.bridge.TrainConfig(out=tmp, data="islands", n_data=32, width=4, batch=4,
+    ...                                    log_every=1, sample_every=0, checkpoint_every=0, explode=0.01)
+    ...     result = gd.bridge.train(config, progress=False, tensorboard=False)
+    >>> result.status, result.diverged_at, result.evaluation
+    ('diverged', 1, None)
+    >>> result.message.startswith("diverged at step 1: losses")
+    True
+    """
 
     status: str
     steps: int
@@ -72,7 +87,12 @@ class TrainResult:
 
 
 def build_rule(config: TrainConfig):
-    """The :mod:`gamedyn.optim` rule a configuration names."""
+    """The :mod:`gamedyn.optim` rule a configuration names.
+
+    >>> from gamedyn.bridge import TrainConfig, build_rule
+    >>> build_rule(TrainConfig(rule="gda", lr=1e-3, lr_y=4e-3, alternating=True, base="none"))  # TTUR
+    GDA(lr=(0.001, 0.004), alternating=True, first='y', k=1, base=None)
+    """
     lr = config.lr if config.lr_y is None else (config.lr, config.lr_y)
     base = {"adam": adam(b1=config.b1, b2=config.b2), "rmsprop": rmsprop(), "none": None}[config.base]
     options, _ = rule_settings(config)
@@ -80,7 +100,23 @@ def build_rule(config: TrainConfig):
 
 
 def read_config(path: Path) -> TrainConfig:
-    """The TrainConfig in ``path`` (a run's config.json), or a ValueError naming the file."""
+    """The TrainConfig in ``path`` (a run's config.json), or a ValueError naming the file.
+
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> from gamedyn.bridge import TrainConfig, read_config
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = Path(tmp.name) / "config.json"
+    >>> _ = path.write_text(json.dumps(TrainConfig(rule="extragradient").to_json()))
+    >>> read_config(path).rule
+    'extragradient'
+    >>> _ = path.write_text('{"rule": ')  # cut short
+    >>> read_config(path)
+    Traceback (most recent call last):
+    ...
+    ValueError: ...config.json cannot be read as a run configuration (JSONDecodeError: ...); the file is damaged: ...
+    >>> tmp.cleanup()
+    """
     try:
         return TrainConfig.from_json(json.loads(Path(path).read_text()))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as error:
@@ -96,7 +132,20 @@ def load_checkpoint(path: Path, device="cpu") -> dict:
     """The training checkpoint at ``path``. If it is missing or damaged (a crash mid-write
     on a file system without atomic rename, a truncated copy), the previous complete one
     (``checkpoint.prev.pt``, kept by every save) is used instead, with a warning; a
-    ValueError naming both files if neither can be read."""
+    ValueError naming both files if neither can be read.
+
+    >>> import tempfile, warnings, torch
+    >>> from pathlib import Path
+    >>> from gamedyn.bridge import load_checkpoint
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     torch.save({"step": 200}, Path(tmp) / "checkpoint.prev.pt")
+    ...     _ = (Path(tmp) / "checkpoint.pt").write_bytes(b"cut short")  # a damaged copy
+    ...     with warnings.catch_warnings(record=True) as caught:
+    ...         warnings.simplefilter("always")
+    ...         saved = load_checkpoint(Path(tmp) / "checkpoint.pt")
+    >>> saved["step"], "resuming from the previous checkpoint" in str(caught[0].message)
+    (200, True)
+    """
     import warnings
 
     path = Path(path)
@@ -119,7 +168,19 @@ def load_checkpoint(path: Path, device="cpu") -> dict:
 
 
 def resolve_device(name: str) -> torch.device:
-    """``"auto"`` is CUDA when present, else the CPU."""
+    """``"auto"`` is CUDA when present, else the CPU.
+
+    >>> import torch
+    >>> from gamedyn.bridge import resolve_device
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    >>> resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    True
+    >>> resolve_device("tpu")
+    Traceback (most recent call last):
+    ...
+    ValueError: device='tpu' is not accepted; expected 'auto', 'cpu' or 'cuda[:N]'
+    """
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
@@ -220,6 +281,21 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True,
     except ``steps``). ``classifier`` overrides the data set's cached mode classifier (built
     on first use with :func:`gamedyn.bridge.mode_classifier`). ``stop_after`` ends the call
     after that many steps as if interrupted (for tests of resumption).
+
+    Two steps, interrupted, then resumed from the checkpoint for two more:
+
+    >>> import tempfile, gamedyn as gd
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     config = gd.bridge.TrainConfig(out=tmp, data="islands", n_data=32, width=4, batch=4, steps=100,
+    ...                                    sample_every=0, checkpoint_every=0)
+    ...     first = gd.bridge.train(config, stop_after=2, progress=False, tensorboard=False)
+    ...     later = gd.bridge.train(config, resume=True, stop_after=2, progress=False, tensorboard=False)
+    ...     written = sorted(path.name for path in Path(tmp).iterdir())
+    >>> first.status, first.steps, later.steps
+    ('interrupted', 2, 4)
+    >>> written
+    ['checkpoint.prev.pt', 'checkpoint.pt', 'config.json', 'log.jsonl', 'result.json']
     """
     if not isinstance(config, TrainConfig):
         raise ValueError(f"config={config!r} is not accepted; expected a TrainConfig")

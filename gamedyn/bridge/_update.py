@@ -241,7 +241,20 @@ def update_map_operator(optimizer, losses) -> LinearOperator:
     """``dT_R/ds`` at the optimizer's current state as a LinearOperator over the flat
     linearised state (``x``, ``y``, the rule's memory, Adam's first moments), one rule step
     in tangent mode per product. ``losses()`` must be a pure function of the parameters
-    (a fixed batch; ``gd.bridge.freeze_spectral_norm``; batch norm in a fixed mode)."""
+    (a fixed batch; ``gd.bridge.freeze_spectral_norm``; batch norm in a fixed mode).
+
+    Simultaneous GDA's map is ``T(z) = z + lr F(z)``, so ``dT/dz = I + lr J``; on the
+    bilinear game ``x y``, ``J = [[0, -1], [1, 0]]``:
+
+    >>> import numpy as np, torch, gamedyn as gd
+    >>> x = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    >>> y = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    >>> opt = gd.bridge.GameOptimizer(gd.optim.gda(0.1), [x], [y])
+    >>> T = gd.bridge.update_map_operator(opt, lambda: (x @ y, -(x @ y)))
+    >>> T @ np.eye(2)  # column i: dT e_i
+    array([[ 1. , -0.1],
+           [ 0.1,  1. ]])
+    """
     rule = optimizer.rule
     if not type(rule).linearisable:
         names = ", ".join(name for name, cls in RULES.items() if cls.linearisable)
@@ -299,7 +312,21 @@ def _state_operator(rule, state, losses, x_params, y_params) -> LinearOperator:
 class UpdateSpectrum(NamedTuple):
     """Top eigenvalues ``mu`` of a rule's one-step update map (sorted by decreasing
     modulus), the spectral radius ``rho = max |mu|``, the rotation ``arg mu`` in radians per
-    step, and the size ``n`` of the linearised state."""
+    step, and the size ``n`` of the linearised state.
+
+    Extragradient on the bilinear game ``x y``: ``dT = I + lr J + lr^2 J^2`` with ``J``'s
+    eigenvalues ``+-i``, so ``mu = 1 - lr^2 +- i lr``, inside the unit circle:
+
+    >>> import numpy as np, torch, gamedyn as gd
+    >>> x = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    >>> y = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    >>> opt = gd.bridge.GameOptimizer(gd.optim.extragradient(0.1), [x], [y])
+    >>> spec = gd.bridge.update_spectrum(opt, lambda: (x @ y, -(x @ y)), k=2)
+    >>> spec.n, np.round(spec.eigenvalues, 12)
+    (2, array([0.99+0.1j, 0.99-0.1j]))
+    >>> round(spec.log_growth, 6), round(spec.period, 3)  # log sqrt(0.99^2 + 0.1^2); 2 pi / atan(0.1 / 0.99)
+    (-0.004975, 62.415)
+    """
 
     eigenvalues: np.ndarray
     rho: float
@@ -430,6 +457,21 @@ class LinearResponse(NamedTuple):
     - J_0 d| / |J_0 d|``, how differently the update Jacobian at the base trajectory's step
     ``h - 1`` acts on the perturbation's direction ``d`` than at the start (0 at ``h = 1``):
     the frozen-point model's error source, measured.
+
+    GDA with ``lr = 1/2`` on the bilinear game ``x y``: ``mu = 1 + i/2``, a linear map, so
+    the observed growth is the predicted one at every horizon:
+
+    >>> import torch, gamedyn as gd
+    >>> x = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    >>> y = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    >>> opt = gd.bridge.GameOptimizer(gd.optim.gda(0.5), [x], [y])
+    >>> r = gd.bridge.linear_response(opt, lambda: (x @ y, -(x @ y)), k=1, eps=1e-3, horizon=12)
+    >>> r.steps, r.e_folding  # ceil(1 / log |1 + i/2|) = ceil(8.96)
+    (12, 9)
+    >>> r.at(20)["horizon"]  # beyond the horizon run: the last one reached
+    12
+    >>> round(r.at(9)["observed_log_growth"], 9) == round(r.predicted_log_growth, 9)
+    True
     """
 
     eigenvalue: complex
