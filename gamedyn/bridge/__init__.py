@@ -37,7 +37,7 @@ _EXPORTS = {
         "generator_loss", "gradient_penalty", "input_gradient_penalty", "r1_penalty", "r2_penalty",
     ],
     "_models": [
-        "IMAGE_SIZES", "NORMS", "Discriminator", "Generator",
+        "IMAGE_SIZES", "Discriminator", "Generator",
         "MinibatchDiscrimination", "MinibatchStdDev", "SelfAttention", "attention_sides",
         "count_parameters", "freeze_spectral_norm", "make_models", "power_iteration",
     ],
@@ -47,7 +47,8 @@ _EXPORTS = {
         "UpdateSpectrum", "update_spectrum", "update_map_operator", "LINEARISED_RULES", "LinearResponse",
         "linear_response",
     ],
-    "_config": ["TrainConfig", "RULE_FIELDS", "ARCHITECTURES", "LOSSES", "REGULARIZERS", "EARLY_STOP"],
+    "_config": ["TrainConfig", "RULE_FIELDS", "ARCHITECTURES", "NORMS", "LOSSES", "REGULARIZERS", "EARLY_STOP",
+                "FIELD_HELP"],
     "_train": ["TrainResult", "train", "build_rule", "resolve_device", "load_checkpoint", "read_config"],
     "_check": ["bridge_check", "CheckPair", "SIZES", "run_spectrum", "run_path_angle", "run_update_spectrum"],
     "_sweep": ["sweep", "sweep_cells", "SWEEP_BACKENDS"],

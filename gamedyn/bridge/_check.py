@@ -39,7 +39,7 @@ from .._checks import check_choice, check_int
 from ..metrics import PairedDifference, paired_difference
 from ._config import TrainConfig
 from .._files import atomic_write
-from ._train import build_rule, load_checkpoint, read_config, resolve_device
+from ._train import build_rule, load_checkpoint, models_of, read_config, resolve_device
 
 __all__ = ["SIZES", "bridge_check", "CheckPair", "run_spectrum", "run_path_angle", "run_update_spectrum"]
 
@@ -236,14 +236,18 @@ def _read_run(run: Path, checkpoint=None):
 
 
 def _fixed_batch_losses(config: TrainConfig, data, G, D, batch: int, seed: int, device):
-    """The run's losses (loss, regulariser) on one fixed batch of ``batch`` real images and
-    latents drawn with ``seed``: a pure function of the parameters."""
+    """The run's losses (loss, regulariser, label smoothing, feature matching) on one fixed
+    batch of ``batch`` real images and latents drawn with ``seed``: a pure function of the
+    parameters. Left out, because they are not one: DiffAugment's random draws, the
+    adversarial perturbation (a maximisation per step) and historical averaging (a function
+    of the past iterates)."""
     from ._losses import gan_losses
 
     gen = torch.Generator().manual_seed(seed)
     real = data.sample(min(batch, len(data)), generator=gen)[0].double().to(device)
     latent = G.sample_latent(real.shape[0], generator=gen)
-    return gan_losses(G, D, real, latent, loss=config.loss, reg=config.reg, gamma=config.gamma)
+    return gan_losses(G, D, real, latent, loss=config.loss, reg=config.reg, gamma=config.gamma,
+                      label_smoothing=config.label_smoothing, feature_matching=config.feature_matching)
 
 
 def _rebuild(config: TrainConfig, device, saved: dict | None):
@@ -251,13 +255,10 @@ def _rebuild(config: TrainConfig, device, saved: dict | None):
     checkpoint ``saved``, or (``None``) at the initialisation ``train`` started from, which
     the run's seed determines."""
     from ._data import load_data
-    from ._models import freeze_spectral_norm, make_models
+    from ._models import freeze_spectral_norm
 
     data = load_data(config.data, size=config.image_size, n=config.n_data, seed=config.seed)
-    G, D = make_models(config.arch, image_size=config.image_size, channels=data.shape[0],
-                       width=config.width, latent=config.latent, norm=config.norm,
-                       spectral_norm=config.spectral_norm, attention=config.attention,
-                       minibatch_std=config.minibatch_std, seed=config.seed)
+    G, D = models_of(config, data.shape[0])
     if saved is not None:
         G.load_state_dict(saved["G"])
         D.load_state_dict(saved["D"])

@@ -8,10 +8,13 @@ import dataclasses
 from .._checks import check_choice, check_int, check_nonnegative, check_positive
 from ..games import GAN_LOSSES
 
-__all__ = ["TrainConfig", "EARLY_STOP", "ARCHITECTURES", "LOSSES", "REGULARIZERS", "RULE_FIELDS"]
+__all__ = ["TrainConfig", "EARLY_STOP", "ARCHITECTURES", "NORMS", "LOSSES", "REGULARIZERS", "RULE_FIELDS", "FIELD_HELP"]
 
-# ARCHITECTURES is kept equal to the torch modules' tuple by tests/bridge/test_train.py.
+#: The architectures of ``gamedyn.bridge._models`` (which reads them from here).
 ARCHITECTURES = ("dcgan", "resnet")
+#: The normalisations of G's and D's hidden layers (``norm="batch"``, or per network
+#: ``"batch,none"``: batch norm in G, none in D).
+NORMS = ("batch", "instance", "none")
 #: The GAN loss family (``gamedyn.games._gan_losses``, one definition for every backend) and
 #: the bridge's own: WGAN-GP and the relativistic losses (``_losses`` module table).
 LOSSES = (*GAN_LOSSES, "wgan_gp", "relativistic", "relativistic_average")
@@ -101,6 +104,12 @@ class TrainConfig:
     augment: str | None = None
     label_smoothing: float = 0.0
     clip: float | None = None
+    feature_matching: bool = False
+    minibatch_discrimination: int = 0
+    minibatch_kernel_dim: int = 5
+    historical_averaging: float = 0.0
+    adversarial: float = 0.0
+    adversarial_steps: int = 1
     rule: str = "gda"
     rule_options: dict | None = None
     lr: float = 2e-4
@@ -161,6 +170,15 @@ class TrainConfig:
         check_positive("lr", self.lr)
         check_positive("explode", self.explode)
         check_nonnegative("label_smoothing", self.label_smoothing)
+        check_choice("feature_matching", self.feature_matching, (False, True))
+        check_int("minibatch_discrimination", self.minibatch_discrimination, minimum=0)
+        check_int("minibatch_kernel_dim", self.minibatch_kernel_dim, minimum=1)
+        check_nonnegative("historical_averaging", self.historical_averaging)
+        check_nonnegative("adversarial", self.adversarial)
+        check_int("adversarial_steps", self.adversarial_steps, minimum=1)
+        norms = self.norms()
+        for entry in norms if isinstance(norms, tuple) else (() if norms is None else (norms,)):
+            check_choice("norm", entry, NORMS)
         for name in ("lr_y", "lr_extra", "clip", "ema"):
             if getattr(self, name) is not None:
                 check_positive(name, getattr(self, name))
@@ -201,6 +219,17 @@ class TrainConfig:
         except ValueError as error:
             raise ValueError(f"{error} (TrainConfig rule={self.rule!r})") from None
 
+    def norms(self):
+        """``norm`` as make_models takes it: None, one name, or ``(for G, for D)`` from
+        ``"batch,none"``."""
+        if self.norm is None:
+            return None
+        parts = tuple(part.strip() for part in str(self.norm).split(","))
+        if len(parts) > 2:
+            raise ValueError(f"norm={self.norm!r} is not accepted; expected one of {', '.join(NORMS)} or a pair "
+                             "'G,D' such as 'batch,none'")
+        return parts if len(parts) == 2 else parts[0]
+
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
 
@@ -211,3 +240,65 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown configuration keys {unknown}; expected a subset of {sorted(known)}")
         return cls(**data)
+
+
+#: One line of help per field, with the source of every stabilising technique (the command
+#: line's ``gamedyn train`` / ``sweep`` / ``bridge-check`` flags read it; the rule fields'
+#: help comes from the rules' own declarations).
+FIELD_HELP = {
+    "out": "output folder of the run",
+    "data": "'stacked-digits' (1000 modes), 'islands' (10 image clusters), or a folder / .npz of images",
+    "image_size": "28 or 32",
+    "n_data": "images to generate for stacked digits / islands",
+    "arch": "'dcgan' (Radford et al. 2016) or 'resnet' (SNGAN, Miyato et al. 2018)",
+    "width": "network width (channels of the widest layer / 8)",
+    "latent": "latent dimension (default per architecture)",
+    "norm": "hidden-layer normalisation: 'batch' (Ioffe & Szegedy 2015), 'instance' (Ulyanov et al. 2016) or "
+            "'none', or per network 'G,D' such as 'batch,none' (batch norm in G only); default per architecture",
+    "spectral_norm": "spectral normalisation of D's layers (Miyato et al. 2018)",
+    "attention": "self-attention block at this resolution (Zhang et al. 2019, SAGAN)",
+    "minibatch_std": "minibatch standard deviation feature map in D (Karras et al. 2018, Sec. 3)",
+    "loss": "saturating / nonsaturating (Goodfellow et al. 2014), wasserstein (Arjovsky et al. 2017), wgan_gp "
+            "(Gulrajani et al. 2017), least_squares (Mao et al. 2017), hinge (Lim & Ye 2017), relativistic, "
+            "relativistic_average (Jolicoeur-Martineau 2019)",
+    "reg": "r1, r2 (Mescheder et al. 2018), gp (Gulrajani et al. 2017) or instance_noise (Sønderby et al. 2017; "
+           "Arjovsky & Bottou 2017)",
+    "gamma": "regularisation weight (noise std for instance_noise)",
+    "augment": "DiffAugment policy on real and generated inputs, e.g. 'color,translation,cutout' (Zhao et al. 2020)",
+    "label_smoothing": "one-sided label smoothing: the real target becomes 1 - s (Salimans et al. 2016, Sec. 3.4)",
+    "clip": "WGAN weight clipping of D's parameters to [-clip, clip] (Arjovsky et al. 2017)",
+    "feature_matching": "the generator matches the mean of D's penultimate features on real and generated "
+                        "batches instead of its adversarial loss (Salimans et al. 2016, Sec. 3.1)",
+    "minibatch_discrimination": "kernels B of a minibatch-discrimination layer before D's read-out, 0: none "
+                                "(Salimans et al. 2016, Sec. 3.2)",
+    "minibatch_kernel_dim": "dimension C of each minibatch-discrimination kernel (Salimans et al. 2016, Sec. 3.2)",
+    "historical_averaging": "weight w of historical averaging, w |theta - mean of past theta|^2 added to each "
+                            "player's loss, 0: none (Salimans et al. 2016, Sec. 3.3)",
+    "adversarial": "L-infinity radius of adversarial perturbations of D's real and generated inputs, 0: none "
+                   "(robust discriminator: Zhou & Krähenbühl 2019; Liu et al. 2019)",
+    "adversarial_steps": "projected signed-gradient steps of that perturbation (1: FGSM; PGD, Madry et al. 2018)",
+    "rule_options": "other hyperparameters of the rule, by name",
+    "lr": "step size (of the generator with --lr-y)",
+    "lr_y": "discriminator step size (TTUR, Heusel et al. 2017)",
+    "base": "per-player base: adam (Kingma & Ba 2015), rmsprop (Tieleman & Hinton 2012) or none (plain gradient "
+            "steps)",
+    "b1": "Adam beta1 (0.5: Radford et al. 2016)",
+    "b2": "Adam beta2",
+    "ema": "EMA decay of an averaged generator used for evaluation (Yazıcı et al. 2019)",
+    "steps": "training steps",
+    "batch": "batch size",
+    "seed": "seed of every random draw",
+    "device": "'auto' (CUDA when present), 'cpu' or 'cuda'",
+    "log_every": "log (and check for divergence) every this many steps",
+    "sample_every": "sample grid every this many steps (0: never)",
+    "checkpoint_every": "checkpoint every this many steps (0: only at the end)",
+    "eval_every": "evaluate modes / KL / FD / PR every this many steps (0: only at the end)",
+    "keep_checkpoints": "also keep the checkpoint of step 0, of every evaluation and of the end under checkpoints/",
+    "eval_samples": "generated samples per evaluation (26000: the Stacked-MNIST protocol)",
+    "feature_metrics": "when to compute FD / PR / density / coverage (k-NN, slow): every, final (only the "
+                       "evaluation that ends the run) or never",
+    "classifier_steps": "training steps of the data set's mode classifier (default 500; cached)",
+    "early_stop": "stop when this evaluation metric stops improving: kl, frechet, modes, recall, ...",
+    "patience": "evaluations without improvement before an early stop",
+    "explode": "a |loss| beyond this counts as divergence",
+}

@@ -70,11 +70,10 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils.parametrizations import spectral_norm as _spectral_norm
 
-from ._config import ARCHITECTURES
+from ._config import ARCHITECTURES, NORMS
 from .._checks import check_choice, check_int, check_positive
 
 __all__ = [
-    "NORMS",
     "IMAGE_SIZES",
     "make_models",
     "Generator",
@@ -88,7 +87,6 @@ __all__ = [
     "attention_sides",
 ]
 
-NORMS = ("batch", "instance", "none")
 IMAGE_SIZES = (28, 32)
 INITS = ("normal", "xavier")
 

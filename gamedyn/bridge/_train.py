@@ -39,7 +39,7 @@ import torch
 from .._progress import Progress
 from ..optim import adam, rmsprop, rule_named
 from ._config import EARLY_STOP, TrainConfig, rule_settings
-from ._losses import EMA, gan_losses
+from ._losses import EMA, Adversarial, HistoricalAverage, gan_losses
 from ._models import freeze_spectral_norm, make_models, power_iteration
 from ._optimizer import GameOptimizer, clip_projection
 
@@ -330,6 +330,15 @@ def _prepare_folder(config: TrainConfig, resume: bool) -> None:
     _write_json(config_path, config.to_json())
 
 
+def models_of(config: TrainConfig, channels: int):
+    """The generator and discriminator a configuration trains, at its seed's initialisation."""
+    B = config.minibatch_discrimination
+    return make_models(config.arch, image_size=config.image_size, channels=channels, width=config.width,
+                       latent=config.latent, norm=config.norms(), spectral_norm=config.spectral_norm,
+                       attention=config.attention, minibatch_std=config.minibatch_std,
+                       minibatch_discrimination=(B, config.minibatch_kernel_dim) if B else None, seed=config.seed)
+
+
 class _Run:
     """One training run's models, optimizer and counters, and the steps of :func:`train`."""
 
@@ -342,15 +351,16 @@ class _Run:
         self.device = device = resolve_device(config.device)
         torch.manual_seed(config.seed)
         self.data = load_data(config.data, size=config.image_size, n=config.n_data, seed=config.seed)
-        G, D = make_models(config.arch, image_size=config.image_size, channels=self.data.shape[0],
-                           width=config.width, latent=config.latent, norm=config.norm,
-                           spectral_norm=config.spectral_norm, attention=config.attention,
-                           minibatch_std=config.minibatch_std, seed=config.seed)
+        G, D = models_of(config, self.data.shape[0])
         self.G, self.D = G, D = G.to(device), D.to(device)
         self.has_sn = freeze_spectral_norm(G) + freeze_spectral_norm(D) > 0
         project_y = None if config.clip is None else clip_projection(config.clip)
         self.opt = GameOptimizer(build_rule(config), G.parameters(), D.parameters(), project_y=project_y)
         self.ema = EMA(G, beta=config.ema) if config.ema is not None else None
+        weight = config.historical_averaging
+        self.averaging = (HistoricalAverage(G.parameters(), weight), HistoricalAverage(D.parameters(), weight)) \
+            if weight > 0 else None
+        self.adversarial = Adversarial(config.adversarial, config.adversarial_steps) if config.adversarial > 0 else None
         self.fixed_latent = G.sample_latent(64, generator=torch.Generator().manual_seed(config.seed + 1)).to(device)
         self.step, self.average, self.best, self.stale = 0, _flat_params(G), None, 0
         self.history: dict[str, list] = {"gap": [], "g_distance": []}
@@ -367,6 +377,9 @@ class _Run:
         self.opt.load_state_dict(saved["optimizer"])
         if self.ema is not None and saved.get("ema") is not None:
             self.ema.load_state_dict(saved["ema"])
+        if self.averaging is not None:
+            for average, state in zip(self.averaging, saved["historical_averages"]):
+                average.load_state_dict(state)
         self.step, self.average = saved["step"], saved["average"].to(self.device)
         self.best, self.stale, self.history = saved["best"], saved["stale"], saved["history"]
         _truncate_jsonl(self.out / "log.jsonl", self.step)
@@ -377,6 +390,7 @@ class _Run:
         path = self.checkpoint_path if path is None else path
         state = {"G": self.G.state_dict(), "D": self.D.state_dict(), "optimizer": self.opt.state_dict(),
                  "ema": None if self.ema is None else self.ema.state_dict(), "step": self.step,
+                 "historical_averages": None if self.averaging is None else [a.state_dict() for a in self.averaging],
                  "average": self.average, "best": self.best, "stale": self.stale, "history": self.history,
                  "config": self.config.to_json()}
         if path == self.checkpoint_path and path.exists():
@@ -456,13 +470,18 @@ class _Run:
         if self.has_sn:
             power_iteration(D)  # one power iteration per update (Miyato et al. 2018, Alg. 1)
             power_iteration(G)
+        history_x, history_y = self.averaging or (None, None)
         closure = gan_losses(G, D, real, latent, loss=config.loss, reg=config.reg, gamma=config.gamma,
                              augment=config.augment, label_smoothing=config.label_smoothing,
-                             generator=gen)
+                             feature_matching=config.feature_matching, adversarial=self.adversarial,
+                             history_x=history_x, history_y=history_y, generator=gen)
         losses = self.opt.step(closure)
         stats = closure.stats
         if self.ema is not None:
             self.ema.update()
+        if self.averaging is not None:
+            for average in self.averaging:
+                average.update()
         self.step += 1
         return torch.stack([losses[0], losses[1], stats["d_real"].detach().mean(), stats["d_fake"].detach().mean()])
 

@@ -21,49 +21,6 @@ checkpoint.pt (atomic, every --checkpoint-every steps) and result.json into --ou
 or exploding loss ends the run as "diverged at step k", keeping the last good checkpoint.
 """
 
-# help text for each TrainConfig field
-FIELD_HELP = {
-    "out": "output folder of the run",
-    "data": "'stacked-digits' (1000 modes), 'islands' (10 image clusters), or a folder / .npz of images",
-    "image_size": "28 or 32",
-    "n_data": "images to generate for stacked digits / islands",
-    "arch": "'dcgan' or 'resnet' (SNGAN)",
-    "width": "network width (channels of the widest layer / 8)",
-    "latent": "latent dimension (default per architecture)",
-    "norm": "'batch', 'instance' or 'none' (default per architecture)",
-    "spectral_norm": "spectral norm in the discriminator",
-    "attention": "self-attention block at this resolution",
-    "minibatch_std": "minibatch standard deviation layer in D",
-    "loss": "saturating, nonsaturating, wasserstein, wgan_gp, least_squares, hinge, relativistic, ...",
-    "reg": "r1, r2, gp or instance_noise",
-    "gamma": "regularisation weight (noise std for instance_noise)",
-    "augment": "DiffAugment policy, e.g. 'color,translation,cutout'",
-    "label_smoothing": "one-sided label smoothing of the real target",
-    "clip": "WGAN weight clipping of D's parameters to [-clip, clip]",
-    "lr": "step size (of the generator with --lr-y)",
-    "lr_y": "discriminator step size (TTUR)",
-    "base": "per-player base: adam, rmsprop or none",
-    "b1": "Adam beta1",
-    "b2": "Adam beta2",
-    "ema": "EMA decay of an averaged generator used for evaluation",
-    "steps": "training steps",
-    "batch": "batch size",
-    "seed": "seed of every random draw",
-    "device": "'auto' (CUDA when present), 'cpu' or 'cuda'",
-    "log_every": "log (and check for divergence) every this many steps",
-    "sample_every": "sample grid every this many steps (0: never)",
-    "checkpoint_every": "checkpoint every this many steps (0: only at the end)",
-    "eval_every": "evaluate modes / KL / FD / PR every this many steps (0: only at the end)",
-    "keep_checkpoints": "also keep the checkpoint of step 0, of every evaluation and of the end under checkpoints/",
-    "eval_samples": "generated samples per evaluation (26000: the Stacked-MNIST protocol)",
-    "feature_metrics": "when to compute FD / PR / density / coverage (k-NN, slow): every, final (only the evaluation that ends the run) or never",
-    "classifier_steps": "training steps of the data set's mode classifier (default 500; cached)",
-    "early_stop": "stop when this evaluation metric stops improving: kl, frechet, modes, recall, ...",
-    "patience": "evaluations without improvement before an early stop",
-    "explode": "a |loss| beyond this counts as divergence",
-}
-
-
 def _parser_type(annotation):
     """argparse type for a TrainConfig annotation like ``float | None``."""
     members = typing.get_args(annotation) or (annotation,)
@@ -76,7 +33,7 @@ def _parser_type(annotation):
 def _field_help() -> dict:
     """FIELD_HELP and the rule fields' help, derived from the rules' declarations."""
     from .. import optim
-    from ..bridge import RULE_FIELDS
+    from ..bridge import FIELD_HELP, RULE_FIELDS
 
     helps = dict(FIELD_HELP, rule=f"update rule: {', '.join(optim.RULES)}")
     for field, option in RULE_FIELDS.items():
