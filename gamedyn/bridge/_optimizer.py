@@ -7,6 +7,8 @@ and the conformance test (``tests/bridge/test_conformance.py``) checks it iterat
 
 from __future__ import annotations
 
+import dataclasses
+
 import torch
 
 from ..optim import Rule
@@ -30,8 +32,20 @@ def clip_projection(bound: float):
     return lambda tensors: [t.clamp(-bound, bound) for t in tensors]
 
 
-class GameOptimizer:
+class GameOptimizer(torch.optim.Optimizer):
     """Train two players' PyTorch parameters with a ``gamedyn.optim`` rule.
+
+    A ``torch.optim.Optimizer``: two parameter groups, the generator's (``player="x"``) and
+    the discriminator's (``player="y"``), each with its ``lr`` (the rule's step size for that
+    player), so learning-rate schedulers (``torch.optim.lr_scheduler.StepLR``, ...) and code
+    that reads or sets ``param_groups[i]["lr"]`` work; the rule's other step sizes
+    (``lr_extra``, ``lr_unroll``) are not scheduled. ``zero_grad()`` is torch's (the rules take
+    gradients with ``torch.autograd.grad`` and leave ``.grad`` alone). ``state`` is the rule's
+    state (positions, memory, base moments), not torch's per-parameter dictionary. Not
+    supported: ``GradScaler`` (mixed precision with float16 loss scaling: the rules read no
+    ``.grad``; ``torch.autocast`` with bfloat16 inside ``losses`` works) and
+    ``DistributedDataParallel`` (its gradient all-reduce hooks run on ``.grad`` accumulation,
+    which ``autograd.grad`` bypasses).
 
     Parameters
     ----------
@@ -63,12 +77,17 @@ class GameOptimizer:
             raise ValueError(
                 f"rule={rule!r} is not accepted; expected an update rule from gamedyn.optim"
             )
-        self.rule = rule
+        self._rule = rule
         self.x_params = [p for p in x_params]
         self.y_params = [p for p in y_params]
         for name, params in (("x_params", self.x_params), ("y_params", self.y_params)):
             if not params or not all(isinstance(p, torch.Tensor) for p in params):
                 raise ValueError(f"{name} must be a non-empty iterable of tensors")
+        if {id(p) for p in self.x_params} & {id(p) for p in self.y_params}:
+            raise ValueError("x_params and y_params share a tensor; each parameter belongs to one player")
+        lr_x, lr_y = _pair(rule.lr)
+        super().__init__([{"params": self.x_params, "player": "x", "lr": lr_x},
+                          {"params": self.y_params, "player": "y", "lr": lr_y}], defaults={})
         self.project_x = project_x
         self.project_y = project_y
         oracle = self._oracle(None)
@@ -86,8 +105,23 @@ class GameOptimizer:
     def _oracle(self, losses):
         return TorchOracle(losses, self.x_params, self.y_params, self.project_x, self.project_y)
 
-    def step(self, losses):
-        """One step of the rule; returns the ``(loss_x, loss_y)`` of the last evaluation."""
+    @property
+    def rule(self) -> Rule:
+        """The rule, with the parameter groups' step sizes (a scheduler may have changed them)."""
+        lr = tuple(float(group["lr"]) for group in self.param_groups)
+        if lr != _pair(self._rule.lr):
+            self._rule = dataclasses.replace(self._rule, lr=lr if lr[0] != lr[1] else lr[0])
+        return self._rule
+
+    def step(self, losses=None):
+        """One step of the rule; returns the ``(loss_x, loss_y)`` of the last evaluation.
+
+        ``losses`` is required (torch's optimizers make the closure optional; every game
+        rule evaluates the losses itself).
+        """
+        if losses is None or not callable(losses):
+            raise ValueError(f"losses={losses!r} is not accepted; expected the closure losses() -> (loss_x, "
+                             "loss_y) that every GameOptimizer step evaluates")
         oracle = self._oracle(losses)
         state = self.state
         if self._current_versions() != self._versions:
@@ -104,14 +138,25 @@ class GameOptimizer:
         return oracle.last_losses
 
     def state_dict(self):
-        """The rule's state (positions, memory, base moments, count), for checkpoints."""
-        return {"state": self.state._asdict(), "steps": self.steps}
+        """The rule's state (positions, memory, base moments, count) and the groups' step
+        sizes, for checkpoints."""
+        return {"state": self.state._asdict(), "steps": self.steps,
+                "lr": [float(group["lr"]) for group in self.param_groups]}
 
     def load_state_dict(self, saved):
         from ..optim import RuleState
 
         self.state = RuleState(**saved["state"])
         self.steps = int(saved["steps"])
+        for group, lr in zip(self.param_groups, saved.get("lr", ())):  # older checkpoints: the rule's
+            group["lr"] = lr
         oracle = self._oracle(None)
         oracle._load(self.state.x, self.state.y)
         self._versions = self._current_versions()
+
+
+def _pair(lr) -> tuple[float, float]:
+    """A rule's ``lr`` (one number or ``(lr_x, lr_y)``) as two floats."""
+    if isinstance(lr, (tuple, list)):
+        return float(lr[0]), float(lr[1])
+    return float(lr), float(lr)

@@ -109,9 +109,12 @@ def test_bad_arguments_are_named():
         gd.bridge.GameOptimizer("gda", [x], [x])
     with pytest.raises(ValueError, match="y_params must be a non-empty iterable of tensors"):
         gd.bridge.GameOptimizer(gd.optim.gda(0.1), [x], [])
+    with pytest.raises(ValueError, match="x_params and y_params share a tensor"):
+        gd.bridge.GameOptimizer(gd.optim.gda(0.1), [x], [x])
     import optax
+    y = torch.zeros(1, requires_grad=True)
     with pytest.raises(ValueError, match="not accepted by the PyTorch backend"):
-        gd.bridge.GameOptimizer(gd.optim.gda(0.1, base=optax.sgd(0.1)), [x], [x])
+        gd.bridge.GameOptimizer(gd.optim.gda(0.1, base=optax.sgd(0.1)), [x], [y])
 
 
 def test_cgd_conforms_where_the_jacobian_has_diagonal_blocks():

@@ -1,0 +1,59 @@
+"""GameOptimizer is a torch.optim.Optimizer: two parameter groups with the rule's step sizes,
+learning-rate schedulers drive the rule, and checkpoints keep the scheduled step sizes."""
+
+import numpy as np
+import pytest
+import torch
+
+import gamedyn as gd
+
+
+def bilinear():
+    x = torch.tensor([1.0], dtype=torch.float64, requires_grad=True)
+    y = torch.tensor([0.5], dtype=torch.float64, requires_grad=True)
+    return x, y, lambda: (x @ y, -(x @ y))
+
+
+def test_it_is_a_torch_optimizer_with_one_group_per_player():
+    x, y, _ = bilinear()
+    opt = gd.bridge.GameOptimizer(gd.optim.gda((0.1, 0.3)), [x], [y])
+    assert isinstance(opt, torch.optim.Optimizer)
+    assert [(g["player"], g["lr"], g["params"][0] is p) for g, p in zip(opt.param_groups, (x, y))] == [
+        ("x", 0.1, True), ("y", 0.3, True)]
+    opt.zero_grad()  # torch's; the rules read no .grad
+
+
+def test_a_scheduler_drives_the_rules_step_size():
+    x, y, losses = bilinear()
+    opt = gd.bridge.GameOptimizer(gd.optim.gda(0.4), [x], [y])
+    scheduler = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    z, lrs = np.array([1.0, 0.5]), []
+    for _ in range(4):
+        lr = opt.param_groups[0]["lr"]
+        lrs.append(lr)
+        # independent hand computation: simultaneous GDA on x y, z+ = (I + lr [[0, -1], [1, 0]]) z
+        z = np.array([[1.0, -lr], [lr, 1.0]]) @ z
+        opt.step(losses)
+        scheduler.step()
+    assert lrs == [0.4, 0.2, 0.1, 0.05]
+    np.testing.assert_allclose([x.item(), y.item()], z, rtol=1e-15)
+    assert opt.rule.lr == 0.025  # the rule the optimizer holds is the scheduled one
+
+
+def test_scheduled_step_sizes_survive_a_checkpoint():
+    x, y, losses = bilinear()
+    opt = gd.bridge.GameOptimizer(gd.optim.extragradient(0.2), [x], [y])
+    opt.param_groups[1]["lr"] = 0.05  # one player's step size, changed by hand
+    opt.step(losses)
+    saved = opt.state_dict()
+    again = gd.bridge.GameOptimizer(gd.optim.extragradient(0.2), [x], [y])
+    again.load_state_dict(saved)
+    assert [g["lr"] for g in again.param_groups] == [0.2, 0.05] and again.rule.lr == (0.2, 0.05)
+    older = {k: v for k, v in saved.items() if k != "lr"}  # a checkpoint from before the groups
+    gd.bridge.GameOptimizer(gd.optim.extragradient(0.2), [x], [y]).load_state_dict(older)
+
+
+def test_a_step_without_the_closure_is_refused_by_name():
+    x, y, _ = bilinear()
+    with pytest.raises(ValueError, match="losses=None is not accepted"):
+        gd.bridge.GameOptimizer(gd.optim.gda(0.1), [x], [y]).step()
