@@ -187,6 +187,15 @@ class Rule:
         u, base_state = self._direction(oracle, player, p, d, base_state)
         return self._place(oracle, player, oracle.axpy(lr, u, p)), base_state
 
+    def _step_both(self, oracle, state, dx, dy, base=None):
+        """The simultaneous step of both players along ``(dx, dy)`` from ``state``, each with
+        its own step size and base (whose states are ``base``, default ``state.base``): the
+        next state, one step counted."""
+        bx, by = state.base if base is None else base
+        x1, bx = self._move(oracle, "x", state.x, dx, bx, self.lr_x)
+        y1, by = self._move(oracle, "y", state.y, dy, by, self.lr_y)
+        return state._replace(x=x1, y=y1, base=(bx, by), count=state.count + 1)
+
     def _alternate(self, oracle, first, k, x, y, base_state, move_x, move_y):
         """``first`` moves ``k`` times, then the other player once at the updated position."""
         bx, by = base_state
@@ -237,9 +246,7 @@ class GDA(Rule):
         bx, by = state.base
         if not self.alternating:
             fx, fy = oracle.field(x, y)
-            x1, bx = self._move(oracle, "x", x, fx, bx, self.lr_x)
-            y1, by = self._move(oracle, "y", y, fy, by, self.lr_y)
-            return state._replace(x=x1, y=y1, base=(bx, by), count=state.count + 1)
+            return self._step_both(oracle, state, fx, fy)
 
         def move_x(x, y, b):
             return self._move(oracle, "x", x, oracle.field_x(x, y), b, self.lr_x)
@@ -270,9 +277,7 @@ class Extragradient(Rule):
         xh, bx = self._move(oracle, "x", x, fx, bx, extra[0])
         yh, by = self._move(oracle, "y", y, fy, by, extra[1])
         gx, gy = oracle.field(xh, yh)
-        x1, bx = self._move(oracle, "x", x, gx, bx, self.lr_x)
-        y1, by = self._move(oracle, "y", y, gy, by, self.lr_y)
-        return state._replace(x=x1, y=y1, base=(bx, by), count=state.count + 1)
+        return self._step_both(oracle, state, gx, gy, base=(bx, by))  # the bases moved at the extrapolation
 
 
 @register_rule("optimistic")
@@ -378,9 +383,7 @@ class Consensus(Rule):
         bx, by = state.base
         fx, fy = oracle.field(x, y)
         gx, gy = oracle.vjp(x, y, fx, fy)
-        x1, bx = self._move(oracle, "x", x, oracle.axpy(-self.gamma, gx, fx), bx, self.lr_x)
-        y1, by = self._move(oracle, "y", y, oracle.axpy(-self.gamma, gy, fy), by, self.lr_y)
-        return state._replace(x=x1, y=y1, base=(bx, by), count=state.count + 1)
+        return self._step_both(oracle, state, oracle.axpy(-self.gamma, gx, fx), oracle.axpy(-self.gamma, gy, fy))
 
 
 @register_rule("sga")
@@ -421,9 +424,7 @@ class SGA(Rule):
             lam = lam * oracle.sign(xi_dot * a_dot / n + self.align_eps)
         # descent along xi + lam A^T xi means ascent direction F - lam A^T xi
         dx, dy = oracle.axpy(-lam, ax, fx), oracle.axpy(-lam, ay, fy)
-        x1, bx = self._move(oracle, "x", x, dx, bx, self.lr_x)
-        y1, by = self._move(oracle, "y", y, dy, by, self.lr_y)
-        return state._replace(x=x1, y=y1, base=(bx, by), count=state.count + 1)
+        return self._step_both(oracle, state, dx, dy)
 
 
 @register_rule("proximal")
@@ -526,9 +527,7 @@ class Unrolled(Rule):
         else:
             gx = oracle.unrolled_field_x(x, y, self.k, look, self.through)
         fy = oracle.field_y(x, y)
-        x1, bx = self._move(oracle, "x", x, gx, bx, self.lr_x)
-        y1, by = self._move(oracle, "y", y, fy, by, self.lr_y)
-        return state._replace(x=x1, y=y1, base=(bx, by), count=state.count + 1)
+        return self._step_both(oracle, state, gx, fy)
 
 
 @register_rule("cgd")
