@@ -106,6 +106,7 @@ class TrainConfig:
     clip: float | None = None
     feature_matching: bool = False
     minibatch_discrimination: int = 0
+    pack: int = 1
     minibatch_kernel_dim: int = 5
     historical_averaging: float = 0.0
     adversarial: float = 0.0
@@ -173,6 +174,10 @@ class TrainConfig:
         check_choice("feature_matching", self.feature_matching, (False, True))
         check_int("minibatch_discrimination", self.minibatch_discrimination, minimum=0)
         check_int("minibatch_kernel_dim", self.minibatch_kernel_dim, minimum=1)
+        check_int("pack", self.pack, minimum=1)
+        if self.batch % self.pack:
+            raise ValueError(f"pack={self.pack} is not accepted with batch={self.batch}; the batch must split into "
+                             "packs (a multiple of pack)")
         check_nonnegative("historical_averaging", self.historical_averaging)
         check_nonnegative("adversarial", self.adversarial)
         check_int("adversarial_steps", self.adversarial_steps, minimum=1)
@@ -271,6 +276,8 @@ FIELD_HELP = {
                         "batches instead of its adversarial loss (Salimans et al. 2016, Sec. 3.1)",
     "minibatch_discrimination": "kernels B of a minibatch-discrimination layer before D's read-out, 0: none "
                                 "(Salimans et al. 2016, Sec. 3.2)",
+    "pack": "PacGAN: D judges this many samples at once, stacked along the channels (Lin et al. 2018); the "
+            "batch holds batch / pack packs",
     "minibatch_kernel_dim": "dimension C of each minibatch-discrimination kernel (Salimans et al. 2016, Sec. 3.2)",
     "historical_averaging": "weight w of historical averaging, w |theta - mean of past theta|^2 added to each "
                             "player's loss, 0: none (Salimans et al. 2016, Sec. 3.3)",

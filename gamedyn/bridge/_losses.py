@@ -559,10 +559,11 @@ class GANLosses:
         else:
             logits, features = self.D(x), None
         logits = logits.reshape(-1)
-        if logits.shape[0] != x.shape[0]:
+        pack = getattr(self.D, "pack", 1)  # PacGAN: one logit per pack of consecutive samples
+        if logits.shape[0] * pack != x.shape[0]:
             raise ValueError(
                 f"D returned {logits.shape[0]} values for {x.shape[0]} samples; expected one "
-                "logit per sample"
+                "logit per sample" + (f" pack of {pack}" if pack > 1 else "")
             )
         return logits, features
 

@@ -371,16 +371,28 @@ class Discriminator(nn.Module):
     ``features(x)`` are the penultimate features (the flattened last feature map for
     ``"dcgan"``, the sum-pooled one for ``"resnet"``), before the batch-coupled minibatch
     layers; ``forward_with_features(x)`` returns ``(logits, features)`` from one pass.
+
+    ``pack = m > 1`` is PacGAN (Lin et al. 2018): ``D`` judges ``m`` samples at once, stacked
+    along the channels (its first layer sees ``m * channels`` of them), so ``n`` images give
+    ``n / m`` logits, one per pack of consecutive images (all real or all generated).
+
+    >>> import torch
+    >>> _, D = make_models(image_size=28, channels=1, width=4, pack=2, seed=0)
+    >>> D(torch.zeros(6, 1, 28, 28)).shape   # 6 images, 3 packs of 2
+    torch.Size([3])
     """
 
     def __init__(self, *, arch="dcgan", image_size=32, channels=3, width=64, norm="batch",
                  attention=None, minibatch_std=False, minibatch_std_group=4,
-                 minibatch_discrimination=None):
+                 minibatch_discrimination=None, pack=1):
         super().__init__()
+        check_int("pack", pack, minimum=1)
         _check_network(arch, image_size, channels, width, norm)
         check_choice("attention (discriminator)", attention,
                      (None,) + attention_sides(arch, image_size)[1])
         self.arch, self.image_size, self.channels, self.width = arch, image_size, channels, width
+        self.pack = pack
+        channels = channels * pack  # the first layer sees a pack stacked along the channels
         w = width
         layers: list[nn.Module] = []
         sides = _D_SIDES[arch, image_size]
@@ -434,6 +446,12 @@ class Discriminator(nn.Module):
                 f"x has shape {tuple(x.shape)}; expected (n, {self.channels}, {self.image_size}, "
                 f"{self.image_size}) images"
             )
+        if self.pack > 1:
+            n = x.shape[0]
+            if n % self.pack:
+                raise ValueError(f"x holds {n} images; a discriminator with pack={self.pack} needs a multiple of "
+                                 f"{self.pack}")
+            x = x.reshape(n // self.pack, self.pack * self.channels, self.image_size, self.image_size)
         h = self.body(x)
         features = self._pool(h)
         pooled = self._pool(self.minibatch_std(h)) if self.minibatch_std is not None else features
@@ -495,7 +513,7 @@ def _apply_spectral_norm(module: nn.Module) -> None:
 def make_models(arch: str = "dcgan", image_size: int = 32, channels: int = 3, width: int = 64,
                 latent: int | None = None, *, norm=None, spectral_norm=None, attention=None,
                 minibatch_std: bool = False, minibatch_std_group: int = 4,
-                minibatch_discrimination=None, init: str | None = None,
+                minibatch_discrimination=None, pack: int = 1, init: str | None = None,
                 seed: int | None = None) -> tuple[Generator, Discriminator]:
     """A generator ``G`` (player ``x``) and a discriminator ``D`` (player ``y``).
 
@@ -521,6 +539,7 @@ def make_models(arch: str = "dcgan", image_size: int = 32, channels: int = 3, wi
     minibatch_discrimination : None, or ``(B, C)``: Salimans et al.'s minibatch
         discrimination with ``B`` kernels of dimension ``C`` before D's read-out (e.g.
         ``(50, 5)``).
+    pack : PacGAN's packing degree ``m`` (Lin et al. 2018): D judges ``m`` images at once.
     init : ``"normal"`` (N(0, 0.02), DCGAN) or ``"xavier"`` (Glorot-uniform); None: the
         architecture's paper (normal for ``"dcgan"``, xavier for ``"resnet"``).
     seed : seed of the initial weights (and of spectral norm's power-iteration vectors); the
@@ -578,7 +597,7 @@ def make_models(arch: str = "dcgan", image_size: int = 32, channels: int = 3, wi
         D = Discriminator(arch=arch, image_size=image_size, channels=channels, width=width,
                           norm=norm_d, attention=att_d, minibatch_std=minibatch_std,
                           minibatch_std_group=minibatch_std_group,
-                          minibatch_discrimination=minibatch_discrimination)
+                          minibatch_discrimination=minibatch_discrimination, pack=pack)
         for net, sn in ((G, sn_g), (D, sn_d)):
             _init_weights(net, init)
             if sn:  # after the initialisation: the parametrisation keeps the raw weight

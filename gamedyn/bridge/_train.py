@@ -336,7 +336,8 @@ def models_of(config: TrainConfig, channels: int):
     return make_models(config.arch, image_size=config.image_size, channels=channels, width=config.width,
                        latent=config.latent, norm=config.norms(), spectral_norm=config.spectral_norm,
                        attention=config.attention, minibatch_std=config.minibatch_std,
-                       minibatch_discrimination=(B, config.minibatch_kernel_dim) if B else None, seed=config.seed)
+                       minibatch_discrimination=(B, config.minibatch_kernel_dim) if B else None, pack=config.pack,
+                       seed=config.seed)
 
 
 class _Run:

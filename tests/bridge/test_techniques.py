@@ -23,7 +23,7 @@ TECHNIQUES = {
     "minibatch_discrimination": {"minibatch_discrimination": 8}, "feature_matching": {"feature_matching": True},
     "historical_averaging": {"historical_averaging": 0.5}, "adversarial": {"adversarial": 0.05},
     "hinge": {"loss": "hinge"}, "least_squares": {"loss": "least_squares"}, "norm": {"norm": "batch,none"},
-    "k_steps": {"k": 2}, "ttur": {"lr_y": 4e-3}, "rmsprop": {"base": "rmsprop"},
+    "k_steps": {"k": 2}, "pacgan2": {"pack": 2}, "ttur": {"lr_y": 4e-3}, "rmsprop": {"base": "rmsprop"},
 }
 SOURCED = ["label_smoothing", "reg", "augment", "clip", "spectral_norm", "minibatch_std", "minibatch_discrimination",
            "feature_matching", "historical_averaging", "adversarial", "loss", "ema", "norm", "lr_y", "base"]
@@ -87,6 +87,23 @@ def test_historical_averaging_resumes_exactly(tmp_path, classifier):
     torch.testing.assert_close(_g(tmp_path / "split"), _g(tmp_path / "straight"), rtol=0, atol=0)
     saved = torch.load(tmp_path / "split" / "checkpoint.pt", weights_only=False)
     assert [a["count"] for a in saved["historical_averages"]] == [11, 11]  # the start and 10 steps
+
+
+def test_a_packed_discriminator_judges_consecutive_images_together():
+    _, D = gd.bridge.make_models(image_size=28, channels=1, width=4, pack=2, norm="none", seed=0)
+    x = torch.randn(6, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    logits = D(x)
+    assert logits.shape == (3,)
+    # packs are consecutive pairs: reordering whole packs reorders the logits ...
+    order = torch.tensor([4, 5, 0, 1, 2, 3])
+    # (float32 convolutions may round differently with a sample's place in the batch: 1e-5)
+    torch.testing.assert_close(D(x[order]), logits[[2, 0, 1]], rtol=1e-5, atol=1e-6)
+    # ... and D(pack) is the unpacked network on the pair stacked along the channels
+    body_input = torch.cat([x[0:1], x[1:2]], dim=1)
+    D.pack, D.channels = 1, 2
+    torch.testing.assert_close(D(body_input), logits[:1], rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="pack=3 is not accepted with batch=16"):
+        gd.bridge.TrainConfig(pack=3, batch=16)
 
 
 @pytest.mark.parametrize("kwargs, message", [
