@@ -66,7 +66,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .._checks import check_choice, check_int, check_nonnegative, check_positive
-from ..games import GAN_LOSSES, discriminator_terms, loss_family
+from ..games import GAN_LOSSES, SMOOTHABLE, discriminator_terms, loss_family
 from ._config import LOSSES, REGULARIZERS
 from ._augment import AugmentDraw, apply_augment, draw_augment, parse_policy
 
@@ -89,9 +89,9 @@ __all__ = [
 #: The loss family's operations in torch.
 TORCH_LOSS_OPS = SimpleNamespace(softplus=F.softplus, relu=F.relu)
 
-# Losses whose real term has a target label that one-sided smoothing can lower.
-_SMOOTHABLE = ("saturating", "nonsaturating", "least_squares", "relativistic",
-               "relativistic_average")
+# Losses whose real term has a target label that one-sided smoothing can lower: the family's
+# and the relativistic ones.
+_SMOOTHABLE = (*SMOOTHABLE, "relativistic", "relativistic_average")
 # Default gamma: Mescheder et al. (2018) use gamma = 10 for R1 on their image experiments;
 # Gulrajani et al.'s lambda = 10 is gamma = 20 in the gamma/2 convention.
 _DEFAULT_GAMMA = {"r1": 10.0, "r2": 10.0, "gp": 20.0}
@@ -147,11 +147,8 @@ def discriminator_loss(loss: str, d_real: torch.Tensor, d_fake: torch.Tensor, *,
     real_target = 1.0 - float(label_smoothing)
     family = loss_family(loss)
     if family is not None:
-        real, fake = discriminator_terms(family, TORCH_LOSS_OPS, None if label_smoothing else d_real, d_fake)
-        if label_smoothing and family in ("saturating", "nonsaturating"):
-            real = _bce_with_target(d_real, real_target)
-        elif label_smoothing:  # least squares: the square's target
-            real = (d_real - real_target) ** 2 / 2
+        real, fake = discriminator_terms(family, TORCH_LOSS_OPS, d_real, d_fake,
+                                         label_smoothing=float(label_smoothing))
         return real.mean() + fake.mean()
     if loss == "relativistic":
         return _bce_with_target(d_real - d_fake, real_target).mean()

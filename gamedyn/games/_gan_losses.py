@@ -39,7 +39,7 @@ from types import SimpleNamespace
 
 import jax
 
-__all__ = ["GanLoss", "GAN_LOSSES", "JAX_LOSS_OPS", "discriminator_terms", "loss_family"]
+__all__ = ["GanLoss", "GAN_LOSSES", "JAX_LOSS_OPS", "SMOOTHABLE", "discriminator_terms", "loss_family"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,9 +93,25 @@ def loss_family(loss: str) -> str | None:
     return loss if loss in GAN_LOSSES else None
 
 
-def discriminator_terms(loss: str, ops, d_real, d_fake):
+#: The losses of the family whose real term has a target label that one-sided label
+#: smoothing lowers (Salimans et al. 2016, Sec. 3.4).
+SMOOTHABLE = ("saturating", "nonsaturating", "least_squares")
+
+
+def discriminator_terms(loss: str, ops, d_real, d_fake, *, label_smoothing=0.0):
     """``(-f(D_r), -f(-D_f))``: the discriminator's loss terms, per sample (the real one None
     when ``d_real`` is None, for a caller that replaces it).
+
+    ``label_smoothing = s > 0`` lowers the real target from 1 to ``t = 1 - s`` (one-sided
+    label smoothing, Salimans et al. 2016, Sec. 3.4; losses in :data:`SMOOTHABLE`): the real
+    term becomes the cross-entropy ``t softplus(-D_r) + (1 - t) softplus(D_r)`` for the
+    logistic losses and ``(D_r - t)^2 / 2`` for least squares.
+
+    >>> import jax.numpy as jnp, math
+    >>> real, _ = discriminator_terms("nonsaturating", JAX_LOSS_OPS, jnp.array([2.0]), jnp.array([0.0]),
+    ...                               label_smoothing=0.1)
+    >>> round(float(real[0]) - (0.9 * math.log1p(math.exp(-2)) + 0.1 * math.log1p(math.exp(2))), 12)
+    0.0
 
     >>> import jax.numpy as jnp, gamedyn as gd
     >>> real, fake = gd.games.discriminator_terms(
@@ -104,4 +120,15 @@ def discriminator_terms(loss: str, ops, d_real, d_fake):
     ([0.0, 1.0], [0.0, 1.5])
     """
     f = GAN_LOSSES[loss].f
-    return None if d_real is None else -f(ops, d_real), -f(ops, -d_fake)
+    fake = -f(ops, -d_fake)
+    if d_real is None:
+        return None, fake
+    if not label_smoothing:
+        return -f(ops, d_real), fake
+    if loss not in SMOOTHABLE:
+        raise ValueError(f"label_smoothing={label_smoothing!r} is not accepted with loss={loss!r} (it has no target "
+                         f"label); the losses with one: {', '.join(SMOOTHABLE)}")
+    t = 1.0 - label_smoothing
+    if loss == "least_squares":
+        return (d_real - t) ** 2 / 2, fake
+    return t * ops.softplus(-d_real) + (1.0 - t) * ops.softplus(d_real), fake

@@ -18,6 +18,7 @@ the same minibatch in every evaluation of that step.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from typing import Any, NamedTuple
 
@@ -30,7 +31,7 @@ from .._pytree import pytree_dataclass
 from . import _mlp
 from ._base import Game
 from ._dirac import safe_norm
-from ._gan_losses import GAN_LOSSES, JAX_LOSS_OPS, discriminator_terms, loss_family
+from ._gan_losses import GAN_LOSSES, JAX_LOSS_OPS, SMOOTHABLE, discriminator_terms, loss_family
 
 __all__ = [
     "GaussianMixture",
@@ -59,19 +60,22 @@ _LOG2 = float(np.log(2.0))
 
 class MixtureBatch(NamedTuple):
     """One minibatch: ``real`` (B, d) data samples, ``latent`` (B, latent_dim) generator
-    inputs, ``mix`` (B / pack, 1) uniform weights of the gradient-penalty interpolates.
+    inputs, ``mix`` (B / pack, 1) uniform weights of the gradient-penalty interpolates, and
+    with instance noise ``noise`` (2, B, d), the standard-normal draws added (times the
+    noise's standard deviation) to the real and the generated samples.
 
     >>> import jax, gamedyn as gd
     >>> ring = gd.games.GaussianMixture.ring(latent_dim=4, gen_hidden=(8,), disc_hidden=(8,),
     ...                                      batch_size=16)
     >>> batch = ring.sample_batch(jax.random.PRNGKey(0))
-    >>> [(name, value.shape) for name, value in batch._asdict().items()]
-    [('real', (16, 2)), ('latent', (16, 4)), ('mix', (16, 1))]
+    >>> [(name, None if value is None else value.shape) for name, value in batch._asdict().items()]
+    [('real', (16, 2)), ('latent', (16, 4)), ('mix', (16, 1)), ('noise', None)]
     """
 
     real: Any
     latent: Any
     mix: Any
+    noise: Any = None
 
 
 # -- the losses on discriminator outputs ------------------------------------------------
@@ -89,7 +93,7 @@ def _f_gan(loss):
     return (lambda v: _LOG2 - jax.nn.softplus(-v)), (lambda v: jax.nn.softplus(v) - _LOG2)
 
 
-def adversarial_losses(loss: str, d_real, d_fake, *, f_generator: str = "minimax"):
+def adversarial_losses(loss: str, d_real, d_fake, *, f_generator: str = "minimax", label_smoothing=0.0):
     """``(loss_x, loss_y)`` of a GAN loss on raw discriminator outputs (no penalties).
 
     ``d_real``, ``d_fake``: the discriminator's raw outputs on a real and a generated batch
@@ -111,6 +115,10 @@ def adversarial_losses(loss: str, d_real, d_fake, *, f_generator: str = "minimax
       E f*(g_f(d(g))))``, ``loss_x = -loss_y`` (``f_generator="minimax"``) or
       ``-E g_f(d(g))`` (``"nonsaturating"``, their Sec. 3.2 heuristic).
 
+    ``label_smoothing``: one-sided label smoothing of the real target (Salimans et al. 2016,
+    Sec. 3.4), for the losses of :data:`~gamedyn.games.SMOOTHABLE`
+    (:func:`~gamedyn.games.discriminator_terms`).
+
     >>> import jax.numpy as jnp
     >>> lx, ly = adversarial_losses("nonsaturating", jnp.zeros(3), jnp.zeros(3))
     >>> round(float(lx), 12), round(float(ly), 12)  # log 2 and 2 log 2 at D = 1/2
@@ -118,7 +126,7 @@ def adversarial_losses(loss: str, d_real, d_fake, *, f_generator: str = "minimax
     """
     family = loss_family(loss)
     if family is not None:
-        real, fake = discriminator_terms(family, JAX_LOSS_OPS, d_real, d_fake)
+        real, fake = discriminator_terms(family, JAX_LOSS_OPS, d_real, d_fake, label_smoothing=label_smoothing)
         loss_y = jnp.mean(real) + jnp.mean(fake)
         entry = GAN_LOSSES[family]
         loss_x = -loss_y if entry.minimax else jnp.mean(entry.g(JAX_LOSS_OPS, d_fake))
@@ -170,6 +178,8 @@ def _check_sizes(name, sizes):
         "minibatch_kernels",
         "minibatch_kernel_dim",
         "sn_iterations",
+        "label_smoothing",
+        "instance_noise",
     )
 )
 class GaussianMixture(Game):
@@ -215,6 +225,12 @@ class GaussianMixture(Game):
       feature), ``minibatch_kernels`` = B > 0 (minibatch discrimination, Salimans et al.
       2016, Sec. 3.2: ``o_b(t_i) = sum_j exp(-|M_i,b - M_j,b|_1)`` with ``M = f T``,
       ``T`` of shape (features, B, ``minibatch_kernel_dim``), appended to the features).
+    * ``label_smoothing`` = s: the real target becomes 1 - s (one-sided label smoothing,
+      Salimans et al. 2016, Sec. 3.4; the losses of :data:`~gamedyn.games.SMOOTHABLE`);
+      ``instance_noise`` = sigma: both players' discriminator inputs, real and generated,
+      get N(0, sigma^2) noise drawn with each minibatch (Sønderby et al. 2017; Arjovsky &
+      Bottou 2017). Both are left out of the game's ``repr`` at their default 0, so that
+      runs checkpointed before they existed keep their fingerprints.
 
     ``losses(x, y)`` evaluates the game on the minibatch in ``batch`` (see the module
     docstring); ``init(key)`` draws initial players.
@@ -255,11 +271,22 @@ class GaussianMixture(Game):
     init_gain: Any = 1.0
     init_std: Any = None
     batch: Any = None
+    label_smoothing: float = dataclasses.field(default=0.0, repr=False)
+    instance_noise: float = dataclasses.field(default=0.0, repr=False)
 
     def __post_init__(self):
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731
         check_choice("loss", self.loss, MIXTURE_LOSSES)
         check_choice("gen_objective", self.gen_objective, GEN_OBJECTIVES)
+        check_nonnegative("label_smoothing", self.label_smoothing)
+        if not self.label_smoothing < 1:
+            raise ValueError(f"label_smoothing={self.label_smoothing!r} is not accepted; expected 0 <= s < 1")
+        if self.label_smoothing and loss_family(self.loss) not in SMOOTHABLE:
+            raise ValueError(f"label_smoothing={self.label_smoothing!r} is not accepted with loss={self.loss!r} (it "
+                             f"has no target label); the losses with one: {', '.join(SMOOTHABLE)}")
+        check_nonnegative("instance_noise", self.instance_noise)
+        set_("label_smoothing", float(self.label_smoothing))
+        set_("instance_noise", float(self.instance_noise))
         check_choice("f_generator", self.f_generator, ("minimax", "nonsaturating"))
         generator_activations = tuple(a for a in _mlp.ACTIVATIONS if a != "maxout")
         if self.activation == "maxout":
@@ -578,7 +605,9 @@ class GaussianMixture(Game):
         u = jax.random.uniform(ku, (n + packs,), dtype)
         labels = self._components(u[:n])
         real = self.centers[labels].astype(dtype) + self.stds[labels, None].astype(dtype) * noise[:, :d]
-        return MixtureBatch(real=real, latent=noise[:, d:], mix=u[n:, None])
+        # instance noise draws from its own key, so that the other draws stay those of a run without
+        inputs = None if not self.instance_noise else jax.random.normal(jax.random.fold_in(key, 1), (2, n, d), dtype)
+        return MixtureBatch(real=real, latent=noise[:, d:], mix=u[n:, None], noise=inputs)
 
     def with_batch(self, batch: MixtureBatch) -> GaussianMixture:
         """The same game evaluated on ``batch`` (cheap; valid inside ``jit``)."""
@@ -615,7 +644,11 @@ class GaussianMixture(Game):
         ``f_real`` / ``f_fake``, and the ``penalty`` (gradient penalty, 0 unless wgan_gp)."""
         batch = self._require_batch()
         fake = self.generate(x, batch.latent)
-        real_packs, fake_packs = self.packed(batch.real), self.packed(fake)
+        real, seen = batch.real, fake  # what the discriminator sees: with instance noise, noisy
+        if self.instance_noise:
+            real = real + self.instance_noise * batch.noise[0]
+            seen = fake + self.instance_noise * batch.noise[1]
+        real_packs, fake_packs = self.packed(real), self.packed(seen)
         d_real, f_real = self.critic(y, real_packs)
         d_fake, f_fake = self.critic(y, fake_packs)
         penalty = jnp.zeros((), d_real.dtype)
@@ -639,7 +672,8 @@ class GaussianMixture(Game):
     def losses(self, x, y):
         parts = self.evaluate(x, y)
         loss_x, loss_y = adversarial_losses(
-            self.loss, parts["d_real"], parts["d_fake"], f_generator=self.f_generator
+            self.loss, parts["d_real"], parts["d_fake"], f_generator=self.f_generator,
+            label_smoothing=self.label_smoothing,
         )
         loss_y = loss_y + parts["penalty"]
         if self.gen_objective == "feature_matching":

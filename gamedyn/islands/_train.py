@@ -132,8 +132,13 @@ def _seed_array(seeds) -> np.ndarray:
 
 
 def _fingerprint(game, rule, n_eval, snapshot_every, dtype, blowup) -> str:
+    # Fields kept out of the game's repr (added after runs were checkpointed) enter only when set,
+    # so those runs keep their fingerprints.
+    hidden = [f"{f.name}={getattr(game, f.name)!r}" for f in dataclasses.fields(game)
+              if not f.repr and getattr(game, f.name) != f.default]
     text = "|".join(
-        [repr(game.with_batch(None)), repr(rule), str(n_eval), str(snapshot_every), str(dtype), repr(float(blowup))]
+        [repr(game.with_batch(None)), *hidden, repr(rule), str(n_eval), str(snapshot_every), str(dtype),
+         repr(float(blowup))]
     )
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
