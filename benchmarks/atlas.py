@@ -1,0 +1,284 @@
+"""The stabiliser atlas on the islands: each trick against its own baseline, with seeds, an
+interval and the toy model's prediction beside it.
+
+Every row trains PacGAN's 8-mode ring (Lin et al. 2018's networks and Adam settings, the
+islands table's schedule: 2,500 steps at 1e-3, 1,000 at 1e-4, 500 at 1e-5; ``gd.islands``)
+with ``--seeds`` seeds, the baseline being simultaneous Adam on the non-saturating loss; a
+technique changes one thing (a game option or the rule). Scored on the final snapshot: modes
+captured, high-quality fraction, KL (``gd.metrics.mode_stats``), the amplitude of the dominant
+oscillation of ``D(real) - D(fake)`` over the snapshots (``gd.metrics.dominant_oscillation``),
+and the divergence rate. Effects are paired by seed (same initialisation and minibatches)
+with a bootstrap 95 % interval (``gd.metrics.paired_difference``). Each technique is run where
+the literature recommends it and, where it names one, in a regime where it hurts or does
+nothing.
+
+The toy prediction is the sign the Dirac GAN's linearisation gives (``docs/stabilisers.md``,
+checked by sympy in ``tests/symbolic/test_stabilisers.py``, and the phase diagrams for k
+steps and TTUR), or ``None`` where no toy model exists. The verdict compares our measured
+effect with the literature's claim for the row's metric: ``supports`` (the interval lies on
+the claimed side of 0), ``contradicts`` (on the other side) or ``inconclusive``.
+
+Outputs: ``results/atlas.json`` (binding schema: rows of technique, setting, data, seeds,
+metric, baseline, treated, effect, ci_low, ci_high, toy_prediction, verdict) and
+``results/atlas.md``; ``studies/fig_atlas.py`` draws ``figures/atlas.png`` from them. Runs are
+checkpointed under ``--cache``: a rerun resumes and reads finished rows back.
+
+    .venv/bin/python benchmarks/atlas.py [--only label_smoothing,ttur] [--seeds 8]
+    .venv/bin/python benchmarks/atlas.py --tiny          # smoke test (tiny networks, seconds)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+import gamedyn as gd
+from _common import write_atomically
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEDULE = ((2500, 1e-3), (1000, 1e-4), (500, 1e-5))
+EVERY = 250
+N_EVAL = 2500
+TINY_SCHEDULE = ((20, 1e-3), (10, 1e-4))
+TINY_EVERY = 5
+TINY_SIZES = dict(latent_dim=2, gen_hidden=(16,), disc_hidden=(8,), batch_size=32)
+METRICS = ("modes", "high_quality", "kl", "oscillation", "diverged")
+#: The direction in which each metric improves.
+BETTER = {"modes": 1, "high_quality": 1, "kl": -1, "oscillation": -1, "diverged": -1}
+
+
+def _gda(**options):
+    return lambda lr, base: gd.optim.gda(lr, base=base, **options)
+
+
+#: name -> technique, setting, the literature's claim (its direction, "helps" / "hurts" /
+#: "nothing", and source), the game options, the rule as a function of (stage lr, base), the
+#: base ("adam", "rmsprop" or None for plain steps), and the toy prediction with its source.
+TECHNIQUES = {
+    "label_smoothing": dict(
+        technique="one-sided label smoothing", setting="s = 0.1",
+        claim=("helps", "keeps D from overconfidence (Salimans et al. 2016, Sec. 3.4)"),
+        game={"label_smoothing": 0.1}, toy=("none", "Dirac GAN: no local effect (docs/stabilisers.md)")),
+    "instance_noise": dict(
+        technique="instance noise", setting="sigma = 0.05",
+        claim=("helps", "overlapping supports stabilise training (Sønderby et al. 2017; Arjovsky & Bottou 2017)"),
+        game={"instance_noise": 0.05}, toy=("helps", "Dirac GAN: damping sigma^2/4 (docs/stabilisers.md)")),
+    "instance_noise_large": dict(
+        technique="instance noise", setting="sigma = 0.5 (larger than the modes' spacing)",
+        claim=("hurts", "noise that merges the modes hides them from D (Sønderby et al. 2017 anneal it)"),
+        game={"instance_noise": 0.5}, toy=("helps", "Dirac GAN: more damping (local model, one mode)")),
+    "spectral_norm": dict(
+        technique="spectral normalisation of D", setting="every dense layer",
+        claim=("helps", "a 1-Lipschitz D stabilises training (Miyato et al. 2018)"),
+        game={"spectral_norm": True}, toy=(None, "no local linearisation (|psi| / |psi| at 0)")),
+    "minibatch_std": dict(
+        technique="minibatch standard deviation", setting="one feature",
+        claim=("helps", "more variation, less collapse (Karras et al. 2018, Sec. 3)"),
+        game={"minibatch_std": True}, toy=(None, "no toy model (a batch statistic)")),
+    "minibatch_discrimination": dict(
+        technique="minibatch discrimination", setting="B = 5 kernels of dimension 3",
+        claim=("helps", "D sees the batch, G cannot collapse (Salimans et al. 2016, Sec. 3.2)"),
+        game={"minibatch_kernels": 5, "minibatch_kernel_dim": 3}, toy=(None, "no toy model (a batch statistic)")),
+    "feature_matching": dict(
+        technique="feature matching", setting="G matches D's last hidden features",
+        claim=("helps", "a stable generator objective (Salimans et al. 2016, Sec. 3.1)"),
+        game={"gen_objective": "feature_matching"}, toy=(None, "no toy model (features)")),
+    "least_squares": dict(
+        technique="LSGAN loss", setting="labels -1, 1, 1",
+        claim=("helps", "non-vanishing gradients, more stable (Mao et al. 2017)"),
+        game={"loss": "least_squares"}, toy=("none", "Dirac GAN: a pure rotation either way (f''(0) enters only with noise)")),
+    "hinge": dict(
+        technique="hinge loss", setting="",
+        claim=("helps", "the SNGAN / BigGAN default (Lim & Ye 2017; Miyato et al. 2018)"),
+        game={"loss": "hinge"}, toy=("none", "Dirac GAN: a pure rotation either way")),
+    "wgan_gp": dict(
+        technique="WGAN-GP", setting="lambda = 10",
+        claim=("helps", "no mode collapse, stable training (Gulrajani et al. 2017)"),
+        game={"loss": "wgan_gp", "gp_weight": 10.0}, toy=(None, "no local linearisation (|psi| - 1)^2")),
+    "weight_clipping": dict(
+        technique="WGAN weight clipping", setting="c = 0.01",
+        claim=("helps", "a Lipschitz critic (Arjovsky et al. 2017)"),
+        game={"loss": "wasserstein", "clip": 0.01}, toy=("none", "clipping is inactive near the equilibrium")),
+    "weight_clipping_tight": dict(
+        technique="WGAN weight clipping", setting="c = 0.001 (too tight)",
+        claim=("hurts", "too tight a clip leaves a near-linear critic (Gulrajani et al. 2017, Sec. 3)"),
+        game={"loss": "wasserstein", "clip": 0.001}, toy=("none", "clipping is inactive near the equilibrium")),
+    "k_steps": dict(
+        technique="k discriminator steps", setting="k = 5, alternating",
+        claim=("helps", "train D closer to optimality (Goodfellow et al. 2014; Arjovsky et al. 2017)"),
+        rule=_gda(alternating=True, k=5), toy=("helps", "Dirac GAN + R1 at a small generator step "
+                                              "(phase_k_steps_ttur.png, bottom)")),
+    "ttur": dict(
+        technique="TTUR", setting="lr_y = 4 lr_x",
+        claim=("helps", "converges to a local Nash equilibrium (Heusel et al. 2017)"),
+        rule=lambda lr, base: gd.optim.gda((lr, 4 * lr), base=base),
+        toy=("helps", "phase_k_steps_ttur.png: a larger ratio converges faster at a small generator step")),
+    "rmsprop": dict(
+        technique="RMSProp instead of Adam", setting="decay 0.9",
+        claim=("nothing", "WGAN's recommended optimiser (Arjovsky et al. 2017); no claim against Adam"),
+        base="rmsprop", toy=(None, "no toy prediction for the preconditioner")),
+    "sgd": dict(
+        technique="plain gradient steps instead of Adam", setting="same step sizes",
+        claim=("hurts", "Adam is the DCGAN recipe (Radford et al. 2016)"),
+        base=None, toy=(None, "no toy prediction for the preconditioner")),
+    "pacgan2": dict(
+        technique="PacGAN2", setting="packs of 2",
+        claim=("helps", "packing penalises mode collapse (Lin et al. 2018)"),
+        game={"pack": 2}, toy=(None, "no toy model (a batch statistic)")),
+}
+
+
+def _setup(game_options: dict, tiny: bool):
+    options = dict(game_options)
+    pack = options.pop("pack", 1)
+    method = f"pacgan{pack}" if pack > 1 else "gan"
+    sizes = TINY_SIZES if tiny else {}
+    return method, {**sizes, **options}
+
+
+def train(name: str, *, seeds: int, cache: Path, tiny: bool):
+    """The baseline (``name`` None) or a technique, every stage checkpointed; the game and
+    the result."""
+    spec = TECHNIQUES.get(name, {})
+    method, options = _setup(spec.get("game", {}), tiny)
+    schedule, every = (TINY_SCHEDULE, TINY_EVERY) if tiny else (SCHEDULE, EVERY)
+    base_kind = spec.get("base", "adam")
+    result, game = None, None
+    for i, (steps, lr) in enumerate(schedule):
+        game, rule = gd.islands.setup(method, "ring", protocol="pacgan", lr=lr, **options)
+        if "rule" in spec or "base" in spec:
+            base = {"adam": rule.base, "rmsprop": gd.optim.rmsprop(), None: None}[base_kind]
+            rule = spec["rule"](lr, base) if "rule" in spec else gd.optim.gda(lr, base=base)
+        tag = f"{name or 'baseline'}{'-tiny' if tiny else ''}-stage{i}"
+        result = gd.islands.train_mixture(game, rule, steps, seeds=seeds, snapshot_every=every, n_eval=N_EVAL,
+                                          checkpoint=cache / f"{tag}.npz", start=result)
+    return game, result
+
+
+def scores(game, result) -> dict[str, np.ndarray]:
+    """Per seed: the final snapshot's mode statistics, the oscillation amplitude of
+    ``D(real) - D(fake)`` and whether the run diverged."""
+    stats = result.mode_stats(game)
+    gap = np.asarray(result.d_real, float) - np.asarray(result.d_fake, float)
+    oscillation = np.asarray(gd.metrics.dominant_oscillation(gap).amplitude, float)
+    return {"modes": np.asarray(stats.modes, float)[:, -1], "high_quality": np.asarray(stats.high_quality, float)[:, -1],
+            "kl": np.asarray(stats.kl, float)[:, -1], "oscillation": oscillation,
+            "diverged": np.asarray(result.diverged, float)}
+
+
+def verdict(claim: str, metric: str, effect) -> str:
+    """``supports`` / ``contradicts`` / ``inconclusive`` for a claim ("helps", "hurts",
+    "nothing") on one metric, from the paired interval's sign."""
+    if effect.sign == 0:  # the interval holds 0: no evidence either way, not evidence of nothing
+        return "inconclusive"
+    improves = effect.sign == BETTER[metric]
+    if claim == "nothing":
+        return "contradicts"
+    return "supports" if improves == (claim == "helps") else "contradicts"
+
+
+def rows_of(name: str, base: dict, treated: dict, seeds: int) -> list[dict]:
+    spec = TECHNIQUES[name]
+    rows = []
+    for metric in METRICS:
+        effect = gd.metrics.paired_difference(treated[metric], base[metric])
+        rows.append({
+            "technique": spec["technique"], "setting": spec["setting"], "name": name, "data": "ring", "seeds": seeds,
+            "metric": metric, "baseline": float(np.nanmean(base[metric])), "treated": float(np.nanmean(treated[metric])),
+            "effect": float(effect.difference), "ci_low": float(effect.low), "ci_high": float(effect.high),
+            "toy_prediction": spec["toy"][0], "toy_source": spec["toy"][1], "claim": spec["claim"][0],
+            "claim_source": spec["claim"][1], "verdict": verdict(spec["claim"][0], metric, effect),
+        })
+    return rows
+
+
+def render(report: dict) -> str:
+    lines = ["# The stabiliser atlas on the islands", "",
+             f"Made by `{report['command']}` ({report['minutes']:.1f} min). PacGAN's 8-mode ring, its networks and "
+             "Adam (b1 0.8), the islands schedule (2,500 steps at 1e-3, 1,000 at 1e-4, 500 at 1e-5), "
+             f"{report['seeds']} seeds; baseline: simultaneous Adam, non-saturating loss. Effects: treated minus "
+             "baseline, paired by seed, bootstrap 95 % interval. Oscillation: amplitude of the dominant oscillation "
+             "of D(real) - D(fake) over the snapshots (every 250 steps).", "",
+             "Calibration (baseline scores): " + ", ".join(
+                 f"{m} {v:.3g}" for m, v in report["baseline"].items()) + "; a collapsed generator scores 1 mode, "
+             "a structureless blob 4.8 modes and 0.3 % high quality (results/islands_table.md).", "",
+             "| technique | setting | metric | baseline | treated | effect [95 % CI] | toy | claim | verdict |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in report["rows"]:
+        lines.append(f"| {r['technique']} | {r['setting']} | {r['metric']} | {r['baseline']:.3g} | {r['treated']:.3g} | "
+                     f"{r['effect']:+.3g} [{r['ci_low']:+.3g}, {r['ci_high']:+.3g}] | {r['toy_prediction'] or '-'} | "
+                     f"{r['claim']}: {r['claim_source']} | {r['verdict']} |")
+    if report["missing"]:
+        lines += ["", "Not yet run: " + ", ".join(report["missing"]) + "."]
+    lines += ["", "Toy predictions: " + "; ".join(f"{name}: {spec['toy'][1]}" for name, spec in TECHNIQUES.items())]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default=",".join(TECHNIQUES), help=f"subset of {','.join(TECHNIQUES)}")
+    parser.add_argument("--seeds", type=int, default=8, help="seeds per row (default 8)")
+    parser.add_argument("--tiny", action="store_true", help="smoke test: tiny networks, a few steps")
+    parser.add_argument("--read-back", action="store_true", help="train nothing: report the finished rows")
+    parser.add_argument("--results", default=None, help="folder of the outputs (default results/; --tiny: under --cache)")
+    parser.add_argument("--cache", default=str(ROOT / "runs" / "atlas"), help="the runs' checkpoints")
+    args = parser.parse_args(argv)
+    chosen = [n for n in args.only.split(",") if n]
+    bad = sorted(set(chosen) - set(TECHNIQUES))
+    if bad or not chosen:
+        parser.error(f"--only {args.only!r}: unknown {bad}; choose from {', '.join(TECHNIQUES)}")
+    if args.seeds < 2:
+        parser.error(f"--seeds {args.seeds}: expected at least 2 (an interval needs two)")
+    gd.enable_x64()
+    cache = Path(args.cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    results = Path(args.results) if args.results else (cache / "tiny-results" if args.tiny else ROOT / "results")
+    results.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    schedule = TINY_SCHEDULE if args.tiny else SCHEDULE
+    total = sum(n for n, _ in schedule)
+
+    def finished(name):
+        path = cache / f"{name}{'-tiny' if args.tiny else ''}-stage{len(schedule) - 1}.npz"
+        if not path.exists():
+            return False
+        with np.load(path) as saved:
+            return int(saved["steps"]) == total
+
+    game, result = train(None, seeds=args.seeds, cache=cache, tiny=args.tiny)
+    base = scores(game, result)
+    rows, done = [], []
+    command = "python " + " ".join(shlex.quote(a) for a in ["benchmarks/atlas.py",
+                                                             *(argv if argv is not None else sys.argv[1:])])
+
+    def write():
+        # after every technique, so that an interrupted run keeps the rows it has
+        report = {"command": command, "minutes": (time.perf_counter() - start) / 60, "seeds": args.seeds,
+                  "tiny": args.tiny, "baseline": {m: float(np.nanmean(v)) for m, v in base.items()}, "rows": rows,
+                  "missing": [n for n in TECHNIQUES if n not in done]}
+        write_atomically(results / "atlas.json", json.dumps(report, indent=1) + "\n")
+        write_atomically(results / "atlas.md", render(report))
+
+    for name in chosen:
+        if args.read_back and not finished(name):
+            continue
+        game, result = train(name, seeds=args.seeds, cache=cache, tiny=args.tiny)
+        rows += rows_of(name, base, scores(game, result), args.seeds)
+        done.append(name)
+        main_row = next(r for r in rows[-len(METRICS):] if r["metric"] == "modes")
+        print(f"{name:26s} modes {main_row['effect']:+.2f} [{main_row['ci_low']:+.2f}, {main_row['ci_high']:+.2f}]"
+              f"  {main_row['verdict']}", flush=True)
+        write()
+    write()
+    print(f"wrote {results / 'atlas.md'} and {results / 'atlas.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
