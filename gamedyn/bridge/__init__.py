@@ -51,7 +51,7 @@ _EXPORTS = {
                 "FIELD_HELP"],
     "_train": ["TrainResult", "train", "build_rule", "resolve_device", "load_checkpoint", "read_config"],
     "_check": ["bridge_check", "CheckPair", "SIZES", "run_spectrum", "run_path_angle", "run_update_spectrum"],
-    "_sweep": ["sweep", "sweep_cells", "SWEEP_BACKENDS"],
+    "_sweep": ["sweep", "sweep_cells", "SWEEP_BACKENDS", "rule_option_names"],
     "_data": [
         "DATASETS", "STACKED_DIGITS_TRAINING_SIZE", "IMAGE_SUFFIXES", "HELDOUT_PER_CLASS", "ImageDataset", "TensorImages", "StackedDigits", "ImageIslands", "mnist_digits",
         "stacked_digits", "image_islands", "load_images", "load_data",

@@ -19,7 +19,7 @@ from .._checks import check_choice
 from .._cluster import connect_ray
 from ._config import TrainConfig
 
-__all__ = ["sweep", "SWEEP_BACKENDS", "sweep_cells"]
+__all__ = ["sweep", "SWEEP_BACKENDS", "sweep_cells", "rule_option_names"]
 
 SWEEP_BACKENDS = ("local", "ray")
 _METRICS = ("modes", "n_modes", "kl", "frechet", "precision", "recall", "density", "coverage")
@@ -39,22 +39,48 @@ def sweep_cells(base: TrainConfig, grid: dict, out) -> list[tuple[dict, TrainCon
     (4, {'lr': 0.0001, 'seed': 1})
     >>> cells[1][1].out, cells[1][1].seed
     ('runs/s/lr=0.0001-seed=1', 1)
+
+    A hyperparameter of the rule without a named field goes to ``rule_options``:
+
+    >>> cells = sweep_cells(TrainConfig(rule="unrolled"), {"look_ahead": ["plain", "base"]}, "runs/s")
+    >>> [c.rule_options for _, c in cells]
+    [{'look_ahead': 'plain'}, {'look_ahead': 'base'}]
     """
     if not grid:
         raise ValueError("grid is empty; expected at least one parameter with values to sweep")
     fields = {f.name for f in dataclasses.fields(TrainConfig)} - {"out"}
+    options = rule_option_names(base.rule)
     cells = []
     for name, values in grid.items():
-        if name not in fields:
-            raise ValueError(f"grid parameter {name!r} is not a training parameter; expected one of {sorted(fields)}")
+        if name not in fields and name not in options:
+            raise ValueError(f"grid parameter {name!r} is not a training parameter; expected one of {sorted(fields)} "
+                             f"or a hyperparameter of rule={base.rule!r} set through rule_options "
+                             f"({', '.join(sorted(options)) or 'none'})")
         if len(values) == 0:
             raise ValueError(f"grid parameter {name!r} has no values")
     names = list(grid)
     for combo in itertools.product(*(grid[n] for n in names)):
         values = dict(zip(names, combo))
         folder = "-".join(f"{n}={_label(v)}" for n, v in values.items())
-        cells.append((values, dataclasses.replace(base, out=str(Path(out) / folder), **values)))
+        settings = {n: v for n, v in values.items() if n in fields}
+        extra = {n: v for n, v in values.items() if n not in fields}
+        if extra:
+            settings["rule_options"] = {**(base.rule_options or {}), **extra}
+        cells.append((values, dataclasses.replace(base, out=str(Path(out) / folder), **settings)))
     return cells
+
+
+def rule_option_names(rule: str) -> set[str]:
+    """The hyperparameters of ``rule`` that TrainConfig sets through ``rule_options`` (those
+    without a named field), which a sweep may vary like fields.
+
+    >>> sorted(rule_option_names("unrolled"))
+    ['look_ahead', 'lr_unroll', 'through']
+    """
+    from ..optim import hyperparameters
+    from ._config import _field_of
+
+    return {o for o in hyperparameters(rule) if o not in ("lr", "base") and _field_of(rule, o) is None}
 
 
 def _run_cell(config_json: dict, threads: int | None) -> dict:

@@ -37,24 +37,40 @@ def _parse_value(name: str, text: str, kind):
         raise SystemExit(f"gamedyn sweep: error: --grid {name}: {text!r} is not a {kind.__name__}") from None
 
 
-def parse_grid(specs) -> dict:
+def _option_kind(rule: str, name: str):
+    """The type of a rule hyperparameter's grid values, from its declaration."""
+    from .. import optim
+
+    info = optim.hyperparameters(rule)[name]
+    if info.kind == "choice":
+        return bool if info.choices == (False, True) else str
+    return int if info.kind == "int" else float
+
+
+def parse_grid(specs, rule: str = "gda") -> dict:
     from ..bridge import TrainConfig
+    from ..bridge import rule_option_names
 
     hints = typing.get_type_hints(TrainConfig)
     fields = {f.name for f in dataclasses.fields(TrainConfig)} - {"out"}
+    options = rule_option_names(rule)
     grid = {}
     for spec in specs or []:
         if "=" not in spec:
             raise SystemExit(f"gamedyn sweep: error: --grid {spec!r} must read NAME=V1,V2,...")
         name, _, values = spec.partition("=")
         name = name.strip().replace("-", "_")
-        if name not in fields:
+        if name not in fields and name not in options:
             raise SystemExit(f"gamedyn sweep: error: --grid {name!r} is not a training parameter; "
-                             f"expected one of {', '.join(sorted(fields))}")
+                             f"expected one of {', '.join(sorted(fields))}, or a hyperparameter of --rule {rule} "
+                             f"({', '.join(sorted(options)) or 'none besides its fields'})")
         if name in grid:
             raise SystemExit(f"gamedyn sweep: error: --grid {name!r} is given twice")
-        members = typing.get_args(hints[name]) or (hints[name],)
-        kind = next((k for k in (bool, int, float, str) if k in members), str)
+        if name in fields:
+            members = typing.get_args(hints[name]) or (hints[name],)
+            kind = next((k for k in (bool, int, float, str) if k in members), str)
+        else:
+            kind = _option_kind(rule, name)
         items = [v.strip() for v in values.split(",") if v.strip()]
         if not items:
             raise SystemExit(f"gamedyn sweep: error: --grid {name!r} has no values")
@@ -81,7 +97,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from ..bridge import sweep
 
-    grid = parse_grid(args.grid)
+    grid = parse_grid(args.grid, args.rule)
     base = config_from_args(args)
     rows = sweep(base, grid, out=args.out, backend=args.backend, address=args.address,
                  threads=args.threads, progress=not args.quiet)

@@ -92,3 +92,17 @@ def test_gamedyn_sweep_end_to_end(tmp_path):
     bad = subprocess.run([*command, "sweep", "--grid", "speed=1,2", "--out", str(tmp_path / "bad")],
                          capture_output=True, text=True, timeout=300, env=env)
     assert bad.returncode != 0 and "--grid 'speed' is not a training parameter" in bad.stderr
+
+
+def test_a_rule_hyperparameter_without_a_field_is_swept_through_rule_options(tmp_path):
+    from gamedyn.cli._sweep import parse_grid
+
+    grid = parse_grid(["look_ahead=plain,base", "through=true,false"], "unrolled")
+    assert grid == {"look_ahead": ["plain", "base"], "through": [True, False]}
+    cells = gd.bridge.sweep_cells(gd.bridge.TrainConfig(rule="unrolled"), grid, tmp_path)
+    assert [c.rule_options for _, c in cells][:2] == [{"look_ahead": "plain", "through": True},
+                                                     {"look_ahead": "plain", "through": False}]
+    with pytest.raises(ValueError, match="grid parameter 'look_ahead' is not a training parameter.*rule='gda'"):
+        gd.bridge.sweep_cells(gd.bridge.TrainConfig(rule="gda"), {"look_ahead": ["plain"]}, tmp_path)
+    with pytest.raises(SystemExit, match="--grid 'look_ahead' is not a training parameter.*--rule gda"):
+        parse_grid(["look_ahead=plain"], "gda")
