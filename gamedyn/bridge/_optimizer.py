@@ -105,6 +105,13 @@ class GameOptimizer(torch.optim.Optimizer):
     def _oracle(self, losses):
         return TorchOracle(losses, self.x_params, self.y_params, self.project_x, self.project_y)
 
+    def add_param_group(self, param_group):
+        """Refused once built: a game has exactly two players, one group each."""
+        if len(getattr(self, "param_groups", ())) >= 2:
+            raise ValueError("GameOptimizer has one parameter group per player, x and y; add_param_group is not "
+                             "accepted (pass every parameter of a player in x_params or y_params)")
+        super().add_param_group(param_group)
+
     @property
     def rule(self) -> Rule:
         """The rule, with the parameter groups' step sizes (a scheduler may have changed them)."""

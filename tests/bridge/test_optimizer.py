@@ -57,3 +57,31 @@ def test_a_step_without_the_closure_is_refused_by_name():
     x, y, _ = bilinear()
     with pytest.raises(ValueError, match="losses=None is not accepted"):
         gd.bridge.GameOptimizer(gd.optim.gda(0.1), [x], [y]).step()
+
+
+def test_a_third_parameter_group_is_refused():
+    x, y, _ = bilinear()
+    opt = gd.bridge.GameOptimizer(gd.optim.gda(0.1), [x], [y])
+    with pytest.raises(ValueError, match="add_param_group is not accepted"):
+        opt.add_param_group({"params": [torch.zeros(1, requires_grad=True)]})
+
+
+def test_losses_under_autocast_train_a_dcgan():
+    # bfloat16 autocast on the CPU: the losses are computed in bfloat16, the parameters and the
+    # rule's state stay float32, and a step of extra-Adam moves every parameter
+    from gamedyn.bridge._losses import gan_losses
+
+    G, D = gd.bridge.make_models(image_size=28, channels=1, width=4, seed=0)
+    opt = gd.bridge.GameOptimizer(gd.optim.extragradient(1e-3, base=gd.optim.adam()), G.parameters(), D.parameters())
+    real = torch.rand(8, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    latent = G.sample_latent(8, generator=torch.Generator().manual_seed(1))
+    before = [p.detach().clone() for p in G.parameters()]
+
+    def losses():
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            return gan_losses(G, D, real, latent)()
+
+    loss_x, loss_y = opt.step(losses)
+    assert loss_x.dtype == torch.bfloat16 and torch.isfinite(loss_x) and torch.isfinite(loss_y)
+    assert all(p.dtype == torch.float32 for p in G.parameters())
+    assert all(not torch.equal(a, b) for a, b in zip(before, G.parameters()) if a.numel() > 1)
