@@ -183,12 +183,13 @@ class TorchOracle(TorchOps):
     2
     """
 
-    def __init__(self, losses, x_params, y_params, project_x=None, project_y=None):
+    def __init__(self, losses, x_params, y_params, project_x=None, project_y=None, *, average=None):
         self.losses = losses
         self.x_params = list(x_params)
         self.y_params = list(y_params)
         self._project_x = project_x
         self._project_y = project_y
+        self._average = average  # data parallelism: averages a field over the processes
         self.loaded = (None, None)
         self.evaluations = 0
         self.last_losses = None
@@ -230,17 +231,20 @@ class TorchOracle(TorchOps):
         return (self._descent(loss_x, self.x_params, create_graph, retain_graph=True),
                 self._descent(loss_y, self.y_params, create_graph))
 
+    def _averaged(self, *trees):
+        return trees if self._average is None else self._average(*trees)
+
     # -- the oracle surface ------------------------------------------------------------
     def field(self, x, y):
-        return self._fields(x, y)
+        return self._averaged(*self._fields(x, y))
 
     def field_x(self, x, y):
         loss_x, _ = self._losses(x, y)
-        return self._descent(loss_x, self.x_params)
+        return self._averaged(self._descent(loss_x, self.x_params))[0]
 
     def field_y(self, x, y):
         _, loss_y = self._losses(x, y)
-        return self._descent(loss_y, self.y_params)
+        return self._averaged(self._descent(loss_y, self.y_params))[0]
 
     def project_x(self, x):
         return x if self._project_x is None else self._project_x(x)

@@ -45,7 +45,12 @@ class GameOptimizer(torch.optim.Optimizer):
     supported: ``GradScaler`` (mixed precision with float16 loss scaling: the rules read no
     ``.grad``; ``torch.autocast`` with bfloat16 inside ``losses`` works) and
     ``DistributedDataParallel`` (its gradient all-reduce hooks run on ``.grad`` accumulation,
-    which ``autograd.grad`` bypasses).
+    which ``autograd.grad`` bypasses): for data parallelism pass ``all_reduce=True`` instead,
+    with ``torch.distributed`` initialised and each process's ``losses`` on its own shard of
+    the batch; every field the rule evaluates is then averaged over the processes (one
+    all-reduce of a flat buffer), so each process takes the step of the whole batch. Rules
+    that also need Jacobian products (consensus, SGA, unrolled, CGD, proximal) are refused
+    with it.
 
     Parameters
     ----------
@@ -72,7 +77,7 @@ class GameOptimizer(torch.optim.Optimizer):
     (1.0, 0.1)
     """
 
-    def __init__(self, rule: Rule, x_params, y_params, *, project_x=None, project_y=None):
+    def __init__(self, rule: Rule, x_params, y_params, *, project_x=None, project_y=None, all_reduce=False):
         if not isinstance(rule, Rule):
             raise ValueError(
                 f"rule={rule!r} is not accepted; expected an update rule from gamedyn.optim"
@@ -88,6 +93,7 @@ class GameOptimizer(torch.optim.Optimizer):
         lr_x, lr_y = _pair(rule.lr)
         super().__init__([{"params": self.x_params, "player": "x", "lr": lr_x},
                           {"params": self.y_params, "player": "y", "lr": lr_y}], defaults={})
+        self.all_reduce = _check_all_reduce(all_reduce, rule)
         self.project_x = project_x
         self.project_y = project_y
         oracle = self._oracle(None)
@@ -103,7 +109,8 @@ class GameOptimizer(torch.optim.Optimizer):
         return [p._version for p in self.x_params + self.y_params]
 
     def _oracle(self, losses):
-        return TorchOracle(losses, self.x_params, self.y_params, self.project_x, self.project_y)
+        return TorchOracle(losses, self.x_params, self.y_params, self.project_x, self.project_y,
+                           average=_average_over_processes if self.all_reduce else None)
 
     def add_param_group(self, param_group):
         """Refused once built: a game has exactly two players, one group each."""
@@ -167,3 +174,40 @@ def _pair(lr) -> tuple[float, float]:
     if isinstance(lr, (tuple, list)):
         return float(lr[0]), float(lr[1])
     return float(lr), float(lr)
+
+
+#: Rules whose step evaluates only the field (no Jacobian products): the ones data
+#: parallelism averages exactly.
+FIELD_ONLY_RULES = ("gda", "extragradient", "optimistic", "momentum")
+
+
+def _check_all_reduce(all_reduce, rule) -> bool:
+    if all_reduce not in (False, True):
+        raise ValueError(f"all_reduce={all_reduce!r} is not accepted; expected True or False")
+    if not all_reduce:
+        return False
+    from ..optim import RULES
+
+    name = next((n for n, cls in RULES.items() if type(rule) is cls), type(rule).__name__)
+    if name not in FIELD_ONLY_RULES:
+        raise ValueError(f"all_reduce=True is not accepted with rule {name!r}: it needs Jacobian products, which "
+                         f"are not averaged over processes; the rules that need only the field: "
+                         f"{', '.join(FIELD_ONLY_RULES)}")
+    if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
+        raise ValueError("all_reduce=True needs torch.distributed initialised (torch.distributed.init_process_group)")
+    return True
+
+
+def _average_over_processes(*trees):
+    """Each tree (a list of tensors) averaged over the processes: one all-reduce of one flat
+    buffer."""
+    flat = [t for tree in trees for t in tree]
+    buffer = torch.cat([t.reshape(-1) for t in flat])
+    torch.distributed.all_reduce(buffer)
+    buffer /= torch.distributed.get_world_size()
+    out, start = [], 0
+    for t in flat:
+        out.append(buffer[start:start + t.numel()].view_as(t))
+        start += t.numel()
+    sizes = [len(tree) for tree in trees]
+    return tuple(out[sum(sizes[:i]):sum(sizes[:i + 1])] for i in range(len(trees)))

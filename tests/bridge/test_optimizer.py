@@ -85,3 +85,68 @@ def test_losses_under_autocast_train_a_dcgan():
     assert loss_x.dtype == torch.bfloat16 and torch.isfinite(loss_x) and torch.isfinite(loss_y)
     assert all(p.dtype == torch.float32 for p in G.parameters())
     assert all(not torch.equal(a, b) for a, b in zip(before, G.parameters()) if a.numel() > 1)
+
+
+DATA_PARALLEL = r'''
+import sys, torch, torch.distributed as dist, torch.multiprocessing as mp
+import gamedyn as gd
+
+A = [torch.tensor([[1.0, 0.5], [-0.3, 2.0]], dtype=torch.float64),
+     torch.tensor([[0.2, -1.0], [0.7, 0.4]], dtype=torch.float64)]
+
+
+def start():
+    x = torch.tensor([1.0, -0.5], dtype=torch.float64, requires_grad=True)
+    y = torch.tensor([0.25, 2.0], dtype=torch.float64, requires_grad=True)
+    return x, y
+
+
+def rule(name):
+    return {"gda": gd.optim.gda((0.1, 0.2), alternating=True, k=2),
+            "extragradient": gd.optim.extragradient(0.1, base=gd.optim.adam())}[name]
+
+
+def worker(rank, name, init, out):
+    dist.init_process_group("gloo", init_method=init, rank=rank, world_size=2)
+    x, y = start()
+    opt = gd.bridge.GameOptimizer(rule(name), [x], [y], all_reduce=True)
+    for _ in range(5):
+        opt.step(lambda: (x @ A[rank] @ y, -(x @ A[rank] @ y)))  # this process's shard
+    torch.save(torch.cat([x.detach(), y.detach()]), f"{out}-{rank}.pt")
+    dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    name, init, out = sys.argv[1:]
+    mp.spawn(worker, args=(name, init, out), nprocs=2)
+    x, y = start()  # one process on the whole batch: the mean of the shards' losses
+    opt = gd.bridge.GameOptimizer(rule(name), [x], [y])
+    loss = lambda: (x @ ((A[0] + A[1]) / 2) @ y, -(x @ ((A[0] + A[1]) / 2) @ y))
+    for _ in range(5):
+        opt.step(loss)
+    torch.save(torch.cat([x.detach(), y.detach()]), f"{out}-single.pt")
+'''
+
+
+@pytest.mark.parametrize("name", ["gda", "extragradient"])
+def test_data_parallel_fields_are_averaged_over_processes(tmp_path, name):
+    import subprocess
+    import sys
+
+    script = tmp_path / "dp.py"
+    script.write_text(DATA_PARALLEL)
+    out = tmp_path / "z"
+    done = subprocess.run([sys.executable, str(script), name, f"file://{tmp_path / 'init'}", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    single = torch.load(f"{out}-single.pt")
+    for rank in (0, 1):  # both processes hold the whole batch's iterate (float64 sums: 1e-12)
+        torch.testing.assert_close(torch.load(f"{out}-{rank}.pt"), single, rtol=1e-12, atol=1e-12)
+
+
+def test_data_parallelism_is_refused_where_it_would_be_wrong():
+    x, y, _ = bilinear()
+    with pytest.raises(ValueError, match="all_reduce=True is not accepted with rule 'consensus'"):
+        gd.bridge.GameOptimizer(gd.optim.consensus(0.1, 0.1), [x], [y], all_reduce=True)
+    with pytest.raises(ValueError, match="all_reduce=True needs torch.distributed initialised"):
+        gd.bridge.GameOptimizer(gd.optim.gda(0.1), [x], [y], all_reduce=True)
