@@ -126,3 +126,15 @@ def test_command_line_flags_in_spectrum_and_phase(tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["spectrum", "--game", "tanh_bilinear", "--loss", "hinge"])
     assert "--loss is not accepted with --game tanh_bilinear; it takes --matrix, --mu" in str(stop.value.code)
+
+
+def test_a_game_without_losses_is_named():
+    @gd.games.pytree_dataclass
+    class Empty(gd.games.Game):
+        n_x = 1
+        n_y = 1
+
+    with pytest.raises(TypeError, match="Empty defines neither losses"):
+        Empty().losses(np.zeros(1), np.zeros(1))
+    with pytest.raises(ValueError, match="writes its losses in JAX only"):
+        gd.symbolic.jacobian_of(gd.games.DiracGAN())

@@ -82,7 +82,7 @@ class Game(abc.ABC):
 
     def _losses(self, ops, x, y):
         """``(loss_x, loss_y)`` written against ``ops`` (see the class docstring)."""
-        raise NotImplementedError(f"{type(self).__name__} defines neither losses(x, y) nor _losses(ops, x, y)")
+        raise TypeError(f"{type(self).__name__} defines neither losses(x, y) nor _losses(ops, x, y): a game writes one")
 
     @property
     def symbolic_ready(self) -> bool:
