@@ -150,3 +150,22 @@ def test_data_parallelism_is_refused_where_it_would_be_wrong():
         gd.bridge.GameOptimizer(gd.optim.consensus(0.1, 0.1), [x], [y], all_reduce=True)
     with pytest.raises(ValueError, match="all_reduce=True needs torch.distributed initialised"):
         gd.bridge.GameOptimizer(gd.optim.gda(0.1), [x], [y], all_reduce=True)
+
+
+@pytest.mark.slow  # torch.compile's CPU backend compiles C++ for about 20 s: run with -m slow
+def test_compiled_models_take_the_eager_models_steps():
+    from gamedyn.bridge._losses import gan_losses
+
+    def run(compiled):
+        G, D = gd.bridge.make_models(image_size=28, channels=1, width=4, norm="none", seed=0)
+        nets = (torch.compile(G), torch.compile(D)) if compiled else (G, D)
+        opt = gd.bridge.GameOptimizer(gd.optim.gda(1e-3, alternating=True, base=gd.optim.adam()), G.parameters(),
+                                      D.parameters())
+        real = torch.rand(8, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
+        latent = torch.randn(8, G.latent, generator=torch.Generator().manual_seed(1))
+        for _ in range(3):
+            opt.step(lambda: gan_losses(*nets, real, latent)())
+        return torch.cat([p.detach().reshape(-1) for p in G.parameters()])
+
+    # compiled kernels fuse float32 operations differently: equal to float32 rounding
+    torch.testing.assert_close(run(True), run(False), rtol=1e-4, atol=1e-6)
