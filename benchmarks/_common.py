@@ -201,3 +201,18 @@ def append_section(section: Section, path: Path = BENCHMARKS_MD) -> None:
     existing = path.read_text() if path.exists() else "# Benchmarks\n\n"
     text = section.markdown(level=3) + f"\n*{section.name} run alone: {machine_line()}.*\n"
     write_atomically(path, existing.rstrip("\n") + "\n\n" + text)
+
+
+def chosen_names(parser, flag: str, text: str, allowed) -> list[str]:
+    """The comma-separated names of ``text`` (a ``flag`` of ``parser``), each one of
+    ``allowed``; a parser error naming the unknown ones otherwise."""
+    names = [n for n in text.split(",") if n]
+    bad = sorted(set(names) - set(allowed))
+    if bad or not names:
+        parser.error(f"{flag} {text!r}: unknown {bad}; choose from {', '.join(allowed)}")
+    return names
+
+
+def check_seeds(parser, seeds: int) -> None:
+    if seeds < 2:
+        parser.error(f"--seeds {seeds}: expected at least 2 (an interval needs two)")

@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 import gamedyn as gd
-from _common import write_atomically
+from _common import check_seeds, chosen_names, write_atomically
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEDULE = ((2500, 1e-3), (1000, 1e-4), (500, 1e-5))
@@ -229,12 +229,8 @@ def main(argv=None) -> int:
     parser.add_argument("--results", default=None, help="folder of the outputs (default results/; --tiny: under --cache)")
     parser.add_argument("--cache", default=str(ROOT / "runs" / "atlas"), help="the runs' checkpoints")
     args = parser.parse_args(argv)
-    chosen = [n for n in args.only.split(",") if n]
-    bad = sorted(set(chosen) - set(TECHNIQUES))
-    if bad or not chosen:
-        parser.error(f"--only {args.only!r}: unknown {bad}; choose from {', '.join(TECHNIQUES)}")
-    if args.seeds < 2:
-        parser.error(f"--seeds {args.seeds}: expected at least 2 (an interval needs two)")
+    chosen = chosen_names(parser, "--only", args.only, TECHNIQUES)
+    check_seeds(parser, args.seeds)
     gd.enable_x64()
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)

@@ -37,7 +37,7 @@ import numpy as np
 from scipy import stats
 
 import gamedyn as gd
-from _common import write_atomically
+from _common import check_seeds, chosen_names, write_atomically
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -281,12 +281,8 @@ def main(argv=None) -> int:
     parser.add_argument("--results", default=None, help="folder of the outputs (default results/; --tiny: under --cache)")
     parser.add_argument("--cache", default=str(ROOT / "runs" / "stacked_digits"), help="the runs (resumed on a rerun)")
     args = parser.parse_args(argv)
-    methods = [m for m in args.methods.split(",") if m]
-    bad = sorted(set(methods) - set(METHODS))
-    if bad or not methods:
-        parser.error(f"--methods {args.methods!r}: unknown {bad}; choose from {', '.join(METHODS)}")
-    if args.seeds < 2:
-        parser.error(f"--seeds {args.seeds}: expected at least 2 (an interval needs two)")
+    methods = chosen_names(parser, "--methods", args.methods, METHODS)
+    check_seeds(parser, args.seeds)
     if args.steps is not None and args.steps < 1:
         parser.error(f"--steps {args.steps}: expected at least 1")
     size = "tiny" if args.tiny else "full"
