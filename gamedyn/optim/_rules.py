@@ -243,10 +243,10 @@ class GDA(Rule):
 
     def _step(self, oracle, state):
         x, y = state.x, state.y
-        bx, by = state.base
         if not self.alternating:
             fx, fy = oracle.field(x, y)
             return self._step_both(oracle, state, fx, fy)
+        bx, by = state.base
 
         def move_x(x, y, b):
             return self._move(oracle, "x", x, oracle.field_x(x, y), b, self.lr_x)
@@ -380,7 +380,6 @@ class Consensus(Rule):
 
     def _step(self, oracle, state):
         x, y = state.x, state.y
-        bx, by = state.base
         fx, fy = oracle.field(x, y)
         gx, gy = oracle.vjp(x, y, fx, fy)
         return self._step_both(oracle, state, oracle.axpy(-self.gamma, gx, fx), oracle.axpy(-self.gamma, gy, fy))
@@ -411,7 +410,6 @@ class SGA(Rule):
 
     def _step(self, oracle, state):
         x, y = state.x, state.y
-        bx, by = state.base
         fx, fy = oracle.field(x, y)
         jx, jy = oracle.jvp(x, y, fx, fy)  # J F
         tx, ty = oracle.vjp(x, y, fx, fy)  # J^T F = grad of |xi|^2 / 2
