@@ -21,6 +21,8 @@ from typing import ClassVar
 import jax
 import jax.numpy as jnp
 
+from ._gan_losses import softplus
+
 __all__ = ["Game", "vector_field", "JAX_GAME_OPS"]
 
 #: The operations a game's ``_losses(ops, x, y)`` may use besides arithmetic and ``@``
@@ -28,7 +30,7 @@ __all__ = ["Game", "vector_field", "JAX_GAME_OPS"]
 #: in sympy (:data:`gamedyn.symbolic.SYMPY_GAME_OPS`), the bridge in torch for the GAN losses.
 JAX_GAME_OPS = SimpleNamespace(
     exp=jnp.exp, log=jnp.log, log1p=jnp.log1p, sqrt=jnp.sqrt, sin=jnp.sin, cos=jnp.cos, tanh=jnp.tanh,
-    sigmoid=jax.nn.sigmoid, softplus=jax.nn.softplus, relu=jax.nn.relu, sum=jnp.sum,
+    sigmoid=jax.nn.sigmoid, softplus=softplus, relu=jax.nn.relu, sum=jnp.sum,
 )
 
 

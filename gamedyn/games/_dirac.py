@@ -152,7 +152,10 @@ class DiracGAN(Game):
     def discriminator_objective(self, theta, psi):
         """``L(theta, psi)``, maximised by the discriminator (noise-averaged if any)."""
         fake = self._expect(lambda e: _f(self.loss, psi * (theta + e)))
-        real = self._expect(lambda e: _f(self.loss, -psi * e))
+        if self.reg == "instance_noise":
+            real = self._expect(lambda e: _f(self.loss, -psi * e))
+        else:  # D(0) = psi * 0: the real term is the constant f(0), with no work per step
+            real = _f(self.loss, jnp.zeros_like(psi))
         return fake + real
 
     def penalty(self, psi):

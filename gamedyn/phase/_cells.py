@@ -30,8 +30,16 @@ __all__ = ["METHODS", "cell_outputs", "linear_rule", "describe_path", "auto_radi
 METHODS = ("auto", "generic")
 
 # Above this state size the linear map is applied with one einsum instead of unrolled
-# multiply-adds (the unrolled form is fastest for the 2x2 and 4x4 blocks of a phase diagram).
+# multiply-adds (the unrolled form is fastest for the 2x2 and 4x4 blocks of a phase diagram),
+# and squared distances with one reduction instead of a sum over coordinates.
 _UNROLL_MAX = 8
+# Time steps fused into one iteration of the simulation's loop (``lax.scan``'s ``unroll``):
+# XLA then runs several steps per pass over a chunk, the state in registers between them
+# (the linear maps: 3x the cell-steps per second at 16 on the 2-core Xeon, issue 25). A
+# rule's own step gains less (the Dirac GAN + R1: 1.3x at 2), and XLA duplicates a step's
+# transcendentals when it fuses many of them (0.8x at 8), so there it is small.
+_UNROLL_LINEAR = 16
+_UNROLL_STEP = 2
 
 
 def linear_rule(rule: Rule) -> bool:
@@ -110,7 +118,7 @@ def _rho(game: Game, rule: Rule, method: str):
 
 
 # -- simulation ---------------------------------------------------------------------------
-def _windows(advance, sq_distance, sq_step, state, steps: int):
+def _windows(advance, sq_distance, sq_step, state, steps: int, unroll: int = 1):
     """Run ``steps`` steps and keep what the regime needs, as :func:`gamedyn.simulate` does:
     the largest squared distance over the whole run (a non-finite or beyond-``blowup``
     iterate makes it NaN/inf/large) and over the windows ``(a, b]`` and ``(b, steps]``
@@ -118,7 +126,8 @@ def _windows(advance, sq_distance, sq_step, state, steps: int):
     the final squared distance.
 
     Three scans with static lengths: the first half only updates the running maximum, so a
-    step there costs the map and one squared norm.
+    step there costs the map and one squared norm. ``unroll`` steps are fused into each
+    iteration of a scan (the same arithmetic, step by step).
     """
     a, b = steps // 2, (3 * steps) // 4
     zero = jnp.zeros((), jnp.result_type(float))
@@ -133,9 +142,9 @@ def _windows(advance, sq_distance, sq_step, state, steps: int):
         new = advance(state)
         return (new, jnp.maximum(d_max, sq_distance(new)), jnp.maximum(s_max, sq_step(state, new))), None
 
-    (state, worst), _ = lax.scan(quiet, (state, zero), None, length=a)
-    (state, d1, s1), _ = lax.scan(window, (state, zero, zero), None, length=b - a)
-    (state, d2, s2), _ = lax.scan(window, (state, zero, zero), None, length=steps - b)
+    (state, worst), _ = lax.scan(quiet, (state, zero), None, length=a, unroll=unroll)
+    (state, d1, s1), _ = lax.scan(window, (state, zero, zero), None, length=b - a, unroll=unroll)
+    (state, d2, s2), _ = lax.scan(window, (state, zero, zero), None, length=steps - b, unroll=unroll)
     # the windows cover the second half, so the whole run's maximum is the larger of the three
     # (jnp.maximum propagates NaN)
     worst = jnp.maximum(worst, jnp.maximum(d1, d2))
@@ -196,7 +205,7 @@ def _observe_linear(M, w0, n_position, steps):
     def sq_step(old, new):
         return total([(new[i] - old[i]) ** 2 for i in range(n_position)])
 
-    return _windows(advance, sq_distance, sq_step, w0, steps)
+    return _windows(advance, sq_distance, sq_step, w0, steps, unroll=_UNROLL_LINEAR if m <= _UNROLL_MAX else 1)
 
 
 def _observe_bilinear(game: Bilinear, rule: Rule, u, radius, steps):
@@ -231,15 +240,26 @@ def _observe_step(game: Game, rule: Rule, z_star, u, radius, steps):
     def position(st):
         return jnp.concatenate([st.x, st.y])
 
+    small = z_star.shape[0] <= _UNROLL_MAX
+
+    def total(d):
+        # a small state sums its coordinates one by one: elementwise under vmap, so XLA fuses
+        # the distance into the step instead of a separate reduction over the chunk
+        if not small:
+            return jnp.sum(d * d)
+        acc = d[0] * d[0]
+        for i in range(1, d.shape[0]):
+            acc = acc + d[i] * d[i]
+        return acc
+
     def sq_distance(st):
-        d = position(st) - z_star
-        return jnp.sum(d * d)
+        return total(position(st) - z_star)
 
     def sq_step(old, new):
-        d = position(new) - position(old)
-        return jnp.sum(d * d)
+        return total(position(new) - position(old))
 
-    return _windows(lambda st: rule.step(game, st), sq_distance, sq_step, state, steps)
+    return _windows(lambda st: rule.step(game, st), sq_distance, sq_step, state, steps,
+                    unroll=_UNROLL_STEP if small else 1)
 
 
 def _observe(game, rule, z_star, u, radius, steps, tol, blowup, atol, method):

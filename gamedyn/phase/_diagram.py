@@ -150,29 +150,45 @@ _COMPILED: dict = {}
 _PLANS: dict = {}
 
 
+def _axis_dtype(values: np.ndarray):
+    return values.dtype if values.dtype.kind in "iu" else _float_dtype()
+
+
+def _chunk_function(sweep: Sweep, combo_index: int):
+    """``(first, last, axis values) -> outputs`` of cells ``first..first+chunk-1`` of the dynamic
+    sub-grid, those beyond ``last`` repeating it (one compiled shape for every chunk). The
+    cells' parameters are gathered from the axes inside the compiled function, so a chunk
+    costs the host two integers, not a parameter array per axis."""
+    cell = jax.vmap(_cell_function(sweep, combo_index))
+    shape = sweep.dynamic_shape
+    strides = [math.prod(shape[i + 1:]) for i in range(len(shape))]
+
+    def chunk(first, last, axis_values):
+        flat = jnp.minimum(first + jnp.arange(sweep.chunk), last)
+        params = {name: values[(flat // stride) % size]
+                  for name, values, stride, size in zip(sweep.dynamic, axis_values, strides, shape)}
+        return cell(params)
+
+    return chunk
+
+
+def _axis_arguments(sweep: Sweep) -> tuple:
+    return tuple(np.asarray(sweep.values[n], dtype=_axis_dtype(sweep.values[n])) for n in sweep.dynamic)
+
+
 def _compiled(sweep: Sweep, combo_index: int):
+    """The chunk function of one static combination, compiled ahead of time (so that every
+    chunk, the first included, can run in parallel)."""
     key = (sweep.fingerprint, combo_index, sweep.chunk)
     fn = _COMPILED.get(key)
     if fn is None:
-        fn = jax.jit(jax.vmap(_cell_function(sweep, combo_index)))
+        index = jax.ShapeDtypeStruct((), np.int64 if sweep.x64 else np.int32)
+        axes = tuple(jax.ShapeDtypeStruct(a.shape, a.dtype) for a in _axis_arguments(sweep))
+        fn = jax.jit(_chunk_function(sweep, combo_index)).lower(index, index, axes).compile()
         if len(_COMPILED) > 32:  # a long session of many sweeps: keep the cache bounded
             _COMPILED.clear()
         _COMPILED[key] = fn
     return fn
-
-
-def _chunk_params(sweep: Sweep, start: int, stop: int) -> dict:
-    """Parameter values of cells ``start..stop-1`` of the dynamic sub-grid, padded to a full
-    chunk by repeating the last cell (one compiled shape for every chunk)."""
-    flat = np.arange(start, start + sweep.chunk)
-    flat = np.minimum(flat, stop - 1)
-    index = np.unravel_index(flat, sweep.dynamic_shape) if sweep.dynamic else ()
-    params = {}
-    for name, idx in zip(sweep.dynamic, index):
-        values = sweep.values[name]
-        dtype = values.dtype if values.dtype.kind in "iu" else _float_dtype()
-        params[name] = np.asarray(values[idx], dtype=dtype)
-    return params
 
 
 def compute_part(sweep: Sweep, part: int) -> dict:
@@ -184,7 +200,8 @@ def compute_part(sweep: Sweep, part: int) -> dict:
     if not sweep.dynamic:  # only static axes: one cell, vmapped over a dummy axis
         out = jax.vmap(lambda _: _cell_function(sweep, combo)({}))(jnp.zeros(1))
     else:
-        out = _compiled(sweep, combo)(_chunk_params(sweep, start, stop))
+        index = np.int64 if sweep.x64 else np.int32
+        out = _compiled(sweep, combo)(index(start), index(stop - 1), _axis_arguments(sweep))
     return {k: np.asarray(v)[: stop - start] for k, v in out.items()}
 
 
@@ -540,19 +557,19 @@ def _run(sweep: Sweep, corners, seed, *, out, overwrite, backend, address, worke
 def _run_local(sweep: Sweep, todo, finish, workers):
     if not todo:
         return
-    # the first chunk alone: it compiles, and the others then reuse the compiled function
-    finish(todo[0], compute_part(sweep, todo[0]))
-    rest = todo[1:]
-    if not rest:
-        return
-    # JAX releases the GIL while a compiled chunk runs: threads keep every core busy
-    n = workers if workers is not None else min(len(rest), os.cpu_count() or 1, 8)
+    # every static combination's chunk function is compiled before any chunk runs, so that
+    # all chunks, the first included, run side by side
+    combos = sorted({sweep.part_range(p)[0] for p in todo}) if sweep.dynamic else []
+    # JAX releases the GIL while it compiles and while a compiled chunk runs: threads keep
+    # every core busy
+    n = workers if workers is not None else min(len(todo), os.cpu_count() or 1, 8)
     if n <= 1:
-        for part in rest:
+        for part in todo:
             finish(part, compute_part(sweep, part))
         return
     with ThreadPoolExecutor(max_workers=n) as pool:
-        futures = {pool.submit(compute_part, sweep, part): part for part in rest}
+        list(pool.map(lambda combo: _compiled(sweep, combo), combos))
+        futures = {pool.submit(compute_part, sweep, part): part for part in todo}
         for future in futures:
             finish(futures[future], future.result())
 

@@ -3,6 +3,7 @@ and observed regimes away from the boundary, static axes, errors, NetCDF and res
 
 import warnings
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
 import xarray as xr
@@ -113,6 +114,11 @@ CONFIGS = {
     "dirac-consensus": (
         lambda lr, gamma: (gd.games.DiracGAN(loss="wasserstein"), gd.optim.consensus(lr, gamma)),
         {"lr": np.linspace(0.1, 2.0, 5), "gamma": np.linspace(0.0, 1.5, 4)},
+    ),
+    # the benchmark's grid (issue 25): non-saturating loss + R1, simultaneous GDA
+    "dirac-r1-simultaneous": (
+        lambda gamma, lr: (gd.games.DiracGAN(reg="r1", gamma=gamma), gd.optim.gda(lr)),
+        {"gamma": np.linspace(0.0, 2.0, 5), "lr": np.linspace(0.05, 1.5, 4)},
     ),
     "dirac-gp-alternating-ttur": (
         lambda lr_x, ratio: (gd.games.DiracGAN(reg="gp", gamma=0.5),
@@ -387,3 +393,37 @@ def test_any_bilinear_game_and_rule_matches_spectral_radius_and_simulate(make):
             rate = float(result.rate)
             tie = min(abs(rate - 1e-3), abs(rate + 1e-3)) < 1e-9  # a tie with the threshold
             assert tie or int(ds.observed[i, j]) == int(result.regime_code)
+
+
+FUSED = {
+    # a rule's own step on a nonlinear game, from a start far in the nonlinear region
+    "dirac-r1-step": (gd.games.DiracGAN(reg="r1", gamma=0.3), gd.optim.gda(0.4), 0.5),
+    "dirac-ns-alternating-step": (gd.games.DiracGAN(), gd.optim.gda(0.7, alternating=True), 0.8),
+    # the linear map of a bilinear game, memory rule (4x4 blocks)
+    "bilinear-optimistic-linear": (gd.games.Bilinear([[1.0, 0.3], [0.0, 0.8]]), gd.optim.optimistic(0.3), 1.0),
+}
+
+
+@pytest.mark.parametrize("name", list(FUSED))
+def test_fused_simulation_steps_follow_gd_simulate_trajectory(name):
+    # The phase path fuses several steps into one loop iteration (lax.scan's unroll) and
+    # keeps only window maxima; those maxima, taken from gd.simulate's full float64
+    # trajectory by hand, agree to 1e-12 relative (the same operations step by step; what
+    # XLA contracts into fused multiply-adds differs, ~1e-16 per step over 400 steps of a
+    # non-chaotic run).
+    from gamedyn.phase import _cells
+
+    game, rule, radius = FUSED[name]
+    steps = 400
+    u = np.ones(game.n) / np.sqrt(game.n)
+    z_star = np.asarray(game.equilibrium)
+    traj = np.asarray(gd.simulate(game, rule, z_star + radius * u, steps).trajectory)
+    d = np.sum((traj - z_star) ** 2, axis=1)
+    s = np.sum(np.diff(traj, axis=0) ** 2, axis=1)  # s[t - 1]: step from z_{t-1} to z_t
+    a, b = steps // 2, (3 * steps) // 4
+    expected = [d[1:].max(), d[a + 1 : b + 1].max(), d[b + 1 :].max(), s[a:b].max(), s[b:].max(), d[-1]]
+    if gd.games.Bilinear is type(game) and _cells.linear_rule(rule):
+        got = _cells._observe_bilinear(game, rule, jnp.asarray(u), radius, steps)
+    else:
+        got = _cells._observe_step(game, rule, jnp.asarray(z_star), jnp.asarray(u), radius, steps)
+    np.testing.assert_allclose(np.array([float(v) for v in got]), expected, rtol=1e-12)
