@@ -1,8 +1,11 @@
-"""k-NN support metrics: ``gd.metrics.precision_recall`` + ``density_coverage`` at their
-default chunking, against the same functions with chunks of 2^17 distance entries at every
-dimension (the default before the matrix-product path got larger chunks), and against the
-script a paper would write: the whole distance matrices from ``scipy.spatial.distance.cdist``
-(``n x n`` doubles each, 800 MB at n = 10,000), then ``numpy.partition`` and comparisons.
+"""k-NN support metrics: ``gd.metrics.support_metrics`` (the four numbers from three shared
+passes over the distances) against the limit, the three BLAS matrix products alone; against
+``gd.metrics.precision_recall`` + ``density_coverage`` (two calls, six passes) at their default
+chunking and with chunks of 2^17 distance entries at every dimension (the default before the
+matrix-product path got larger chunks); against the script a paper would write, the whole
+distance matrices from ``scipy.spatial.distance.cdist`` (``n x n`` doubles each, 800 MB at
+n = 10,000), then ``numpy.partition`` and comparisons; and against the ``prdc`` package
+(Naeem et al.'s code, when installed: ``pip install -e '.[bench]'``).
 
 Features are seeded Gaussians: ``real`` standard normal, ``fake`` shifted by 0.1 in every
 coordinate, n each (10,000 is the number Naeem et al. 2020 use, and what
@@ -35,9 +38,38 @@ def features(n: int, d: int, seed: int = 0):
 
 
 def gamedyn_metrics(real, fake, batch_size=None):
+    """The two calls a user makes for the four numbers (six passes over the distances)."""
     pr = gd.metrics.precision_recall(real, fake, K_PRECISION, batch_size=batch_size)
     dc = gd.metrics.density_coverage(real, fake, K_DENSITY, batch_size=batch_size)
     return (*pr, *dc)
+
+
+def support_metrics(real, fake):
+    """The four numbers at once (three passes)."""
+    return tuple(gd.metrics.support_metrics(real, fake, K_PRECISION, K_DENSITY))
+
+
+def blas_products(real, fake):
+    """The limit: the three matrix products the four numbers need at the least (real-real,
+    fake-fake, fake-real), each one whole BLAS call, nothing else."""
+    return real @ real.T, fake @ fake.T, fake @ real.T
+
+
+def prdc_metrics(real, fake):
+    """The ``prdc`` package (Naeem et al.'s own, ``compute_prdc``): one k for all four
+    numbers, so it runs with k = K_DENSITY and is checked against support_metrics at (5, 5)."""
+    from prdc import compute_prdc
+
+    out = compute_prdc(real_features=real, fake_features=fake, nearest_k=K_DENSITY)
+    return tuple(float(out[k]) for k in ("precision", "recall", "density", "coverage"))
+
+
+def _prdc_installed() -> bool:
+    try:
+        import prdc  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def cdist_metrics(real, fake):
@@ -59,6 +91,7 @@ def cdist_metrics(real, fake):
 def run(n=DEFAULT["n"], dims=DEFAULT["dims"], repeats=DEFAULT["repeats"]) -> Section:
     start = time.perf_counter()
     rows = []
+    with_prdc = _prdc_installed()
     for d in dims:
         real, fake = features(n, d)
         previous_rows = max(8, PREVIOUS_ENTRIES // n)
@@ -67,36 +100,56 @@ def run(n=DEFAULT["n"], dims=DEFAULT["dims"], repeats=DEFAULT["repeats"]) -> Sec
         def kept(name, fn):  # each call's numbers are kept for the check after timing
             return lambda: values.__setitem__(name, fn())
 
-        fns = {"default": kept("default", lambda: gamedyn_metrics(real, fake)),
+        fns = {"support": kept("support", lambda: support_metrics(real, fake)),
+               "default": kept("default", lambda: gamedyn_metrics(real, fake)),
                "previous": kept("previous", lambda: gamedyn_metrics(real, fake, batch_size=previous_rows)),
-               "cdist": kept("cdist", lambda: cdist_metrics(real, fake))}
+               "cdist": kept("cdist", lambda: cdist_metrics(real, fake)),
+               "limit": lambda: blas_products(real, fake)}
+        if with_prdc:
+            fns["prdc"] = kept("prdc", lambda: prdc_metrics(real, fake))
         times = {k: statistics.median(v) for k, v in interleaved(fns, repeats, warmup=0).items()}
         # Counts of points inside balls: the same integers unless a distance falls within
         # rounding of a radius (cdist differences vs gamedyn's expansion beyond 16
         # features), which moves a count by one sample in n: 2 / n allows two.
-        for name in ("previous", "cdist"):
-            np.testing.assert_allclose(values[name], values["default"], rtol=0, atol=2 / n, err_msg=name)
-        rows.append([d, f"{times['default']:.2f}", f"{times['previous']:.2f}", f"{times['cdist']:.2f}",
-                     ratio(times["previous"] / times["default"]), ratio(times["cdist"] / times["default"]),
-                     ", ".join(f"{v:.4f}" for v in values["default"])])
+        for name in ("default", "previous", "cdist"):
+            np.testing.assert_allclose(values[name], values["support"], rtol=0, atol=2 / n, err_msg=name)
+        prdc_cells = ["not installed (`pip install prdc`)", "—"]
+        if with_prdc:
+            # prdc's '<' against the papers' '<=': the same counts for continuous data
+            ours = tuple(gd.metrics.support_metrics(real, fake, K_DENSITY, K_DENSITY))
+            np.testing.assert_allclose(values["prdc"], ours, rtol=0, atol=2 / n, err_msg="prdc")
+            prdc_cells = [f"{times['prdc']:.2f}", ratio(times["prdc"] / times["support"])]
+        rows.append([d, f"{times['support']:.2f}", f"{times['default']:.2f}", f"{times['previous']:.2f}",
+                     f"{times['cdist']:.2f}", prdc_cells[0], f"{times['limit']:.2f}",
+                     ratio(times["support"] / times["limit"]), ratio(times["default"] / times["support"]),
+                     ratio(times["cdist"] / times["support"]), prdc_cells[1],
+                     ", ".join(f"{v:.4f}" for v in values["support"])])
     return Section(
         name="knn",
-        title="k-NN support metrics: chunked distances vs whole matrices (bench_knn.py)",
-        setup=(f"`gd.metrics.precision_recall` (k = {K_PRECISION}) + `gd.metrics.density_coverage` "
-               f"(k = {K_DENSITY}) on n = {n:,} real and n fake features (seeded Gaussians, fake shifted "
-               "by 0.1), float64. *Default*: their default chunks (2^17 distance entries up to 16 "
-               "features, built coordinate by coordinate; 2^21 beyond, one matrix product per chunk). "
-               f"*Chunks of 2^17*: `batch_size={max(8, PREVIOUS_ENTRIES // n)}` rows, the previous default "
-               "at every dimension. *cdist*: whole `scipy.spatial.distance.cdist` matrices, "
-               "`numpy.partition`, comparisons (written from the papers' definitions). The three "
-               f"agree on the four numbers (to 2 samples in {n:,}; checked on the timed calls); "
-               f"{repeats} interleaved call(s) each, median."),
-        columns=["features d", "default (s)", "chunks of 2^17 (s)", "cdist (s)",
-                 "2^17 / default", "cdist / default", "precision, recall, density, coverage"],
+        title="k-NN support metrics: shared distance passes vs the BLAS limit, whole matrices and prdc (bench_knn.py)",
+        setup=(f"Precision and recall (k = {K_PRECISION}) and density and coverage (k = {K_DENSITY}) "
+               f"on n = {n:,} real and n fake features (seeded Gaussians, fake shifted by 0.1), float64. "
+               "*support*: `gd.metrics.support_metrics`, the four at once from three passes over the "
+               "distances (real-real, fake-fake, fake-real). *two calls*: `gd.metrics.precision_recall` "
+               "+ `gd.metrics.density_coverage` at their default chunks (six passes; 2^17 distance "
+               "entries per chunk up to 16 features, built coordinate by coordinate; 2^23 beyond, one "
+               f"matrix product per chunk). *chunks of 2^17*: the two calls with `batch_size="
+               f"{max(8, PREVIOUS_ENTRIES // n)}` rows, the default before. *cdist*: whole "
+               "`scipy.spatial.distance.cdist` matrices, `numpy.partition`, comparisons (written from "
+               "the papers' definitions). *prdc*: the `prdc` package's `compute_prdc` (Naeem et al.'s "
+               f"own code; one k = {K_DENSITY} for all four, checked against `support_metrics` at the "
+               "same k). *BLAS limit*: the three products `real @ real.T`, `fake @ fake.T`, "
+               "`fake @ real.T` alone, the matrix work the four numbers need at the least. All agree "
+               f"on the numbers (to 2 samples in {n:,}; checked on the timed calls); {repeats} "
+               "interleaved call(s) each, median."),
+        columns=["features d", "support (s)", "two calls (s)", "chunks of 2^17 (s)", "cdist (s)", "prdc (s)",
+                 "BLAS limit (s)", "support / limit", "two calls / support", "cdist / support",
+                 "prdc / support", "precision, recall, density, coverage"],
         rows=rows,
-        ratios=["2^17 / default", "cdist / default"],
-        notes=(f"Load average at the end of this section: {load_average():.1f} (the machine is shared; "
-               "timings under load are pessimistic)."),
+        ratios=["support / limit", "two calls / support", "cdist / support", "prdc / support"],
+        notes=("Target (issue 25): support within 2x of the BLAS limit at 384 features. Load average at "
+               f"the end of this section: {load_average():.1f} (the machine is shared; timings under "
+               "load are pessimistic)."),
         seconds=time.perf_counter() - start,
     )
 

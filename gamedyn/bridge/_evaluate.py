@@ -289,8 +289,7 @@ def evaluate_samples(classifier: ModeClassifier, fake, *, real=None, weights=Non
     finite = labels >= 0
     n, n_finite = int(labels.shape[0]), int(finite.sum())
 
-    from ..metrics import (density_coverage, frechet_distance, mode_stats_from_labels,
-                           precision_recall)
+    from ..metrics import frechet_distance, mode_stats_from_labels, support_metrics
 
     stats = mode_stats_from_labels(np.where(finite, labels, 0), w, high_quality=finite,
                                    min_count=min_count)
@@ -306,8 +305,7 @@ def evaluate_samples(classifier: ModeClassifier, fake, *, real=None, weights=Non
         knn_fake = _subsample(good_fake, n_features, seed + 1)
         n_real, n_fake = int(real_feats.shape[0]), int(knn_fake.shape[0])
         if n_real > max(k_precision, k_density) and n_fake > k_precision:
-            precision, recall = precision_recall(real_feats, knn_fake, k=k_precision)
-            density, coverage = density_coverage(real_feats, knn_fake, k=k_density)
+            precision, recall, density, coverage = support_metrics(real_feats, knn_fake, k_precision, k_density)
     return SampleEvaluation(
         n_samples=n,
         n_finite=n_finite,

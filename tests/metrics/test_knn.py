@@ -47,8 +47,8 @@ def test_chunked_estimates_equal_the_brute_force_definitions(seed, n_real, n_fak
 
 
 def test_default_chunks_of_the_product_path_match_the_brute_force_definitions():
-    # 3000 points of 20 features: the default chunk (2^21 entries, ~700 rows) splits each
-    # pass into 5, with a partial last one; brute force reads one whole matrix.
+    # 3000 points of 20 features: the default chunk (2^23 entries, ~2,800 rows) splits each
+    # pass into 2, with a partial last one; brute force reads one whole matrix.
     rng = np.random.default_rng(7)
     real, fake = rng.normal(size=(3000, 20)), rng.normal(loc=0.2, size=(2500, 20))
     from gamedyn.metrics._knn import _rows_for
@@ -124,9 +124,37 @@ def test_knn_radii_against_a_sorted_distance_matrix():
         (lambda: gd.metrics.density_coverage(np.full((9, 2), np.nan), np.zeros((9, 2))), "real holds non-finite"),
         (lambda: gd.metrics.density_coverage(np.zeros((9, 2)), np.zeros((9, 2)), k=0), "k=0 is not accepted"),
         (lambda: gd.metrics.knn_radii(np.zeros((9, 2)), 2, batch_size=0), "batch_size=0 is not accepted"),
+        (lambda: gd.metrics.support_metrics(np.zeros((9, 2)), np.zeros((9, 2)), k_density=9),
+         "k_density=9 is not accepted; expected k_density < the number of real samples (9)"),
+        (lambda: gd.metrics.support_metrics(np.zeros((9, 2)), np.zeros((3, 2))),
+         "k_precision=3 is not accepted; expected k_precision < the number of fake samples (3)"),
+        (lambda: gd.metrics.support_metrics(np.zeros((9, 2)), np.zeros((9, 2)), k_precision=0), "k_precision=0"),
     ],
 )
 def test_bad_input_is_named(call, message):
     with pytest.raises(ValueError) as info:
         call()
     assert message in str(info.value)
+
+
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    n=st.integers(8, 40),
+    k_precision=st.integers(1, 5),
+    k_density=st.integers(1, 6),
+    dim=st.sampled_from([3, 20]),  # explicit differences / BLAS expansion
+    batch_size=st.sampled_from([None, 1, 7]),
+)
+def test_support_metrics_equal_the_brute_force_definitions(seed, n, k_precision, k_density, dim, batch_size):
+    # the three shared passes give what each definition gives with its own full matrices
+    rng = np.random.default_rng(seed)
+    real = rng.normal(size=(n, dim))
+    fake = rng.normal(loc=0.3, scale=1.2, size=(n + 3, dim))
+    precision, recall, _, _ = brute_force(real, fake, k_precision)
+    _, _, density, coverage = brute_force(real, fake, k_density)
+    m = gd.metrics.support_metrics(real, fake, k_precision, k_density, batch_size=batch_size)
+    # counts of points inside balls: exact, barring a distance within rounding of a radius
+    assert (m.precision, m.recall, m.coverage) == (precision, recall, coverage)
+    np.testing.assert_allclose(m.density, density, rtol=1e-15)
+    assert m[:2] == gd.metrics.precision_recall(real, fake, k_precision, batch_size=batch_size)
+    assert m[2:] == gd.metrics.density_coverage(real, fake, k_density, batch_size=batch_size)
