@@ -27,6 +27,7 @@ __all__ = [
     "RATE_TOL",
     "jacobian",
     "update_jacobian",
+    "update_map",
     "eigenvalues",
     "spectral_radius",
     "regime_of_rho",
@@ -103,6 +104,20 @@ def update_jacobian(game: Game, rule: Rule, z=None):
     Array([[ 0.75, -0.5 ],
            [ 0.5 ,  1.  ]], dtype=float64)
     """
+    step, w = update_map(game, rule, z)
+    return jax.jacfwd(step)(w) + 0.0
+
+
+def update_map(game: Game, rule: Rule, z=None):
+    """``(step, w)``: one step of ``rule`` as a function of the flat state ``w`` (``z``, or
+    ``(z_t, z_{t-1})`` for rules with memory), and the point ``w`` of ``z`` (default: the
+    equilibrium) it is linearised at; :func:`update_jacobian` is ``jacfwd(step)(w)``.
+
+    >>> import gamedyn as gd
+    >>> step, w = gd.analysis.update_map(gd.games.Bilinear([[1.0]]), gd.optim.optimistic(0.5))
+    >>> w.shape, step(w + 1.0).tolist()     # (z_t, z_t-1) = (1, 1, 1, 1) -> (z_t+1, z_t)
+    ((4,), [0.5, 1.5, 1.0, 1.0])
+    """
     _check_rule(rule)
     z = _point(game, z)
     oracle = as_oracle(game)
@@ -122,7 +137,7 @@ def update_jacobian(game: Game, rule: Rule, z=None):
             new = rule.step(game, state)
             return jnp.concatenate([new.x, new.y])
 
-        return jax.jacfwd(one_step)(z) + 0.0
+        return one_step, z
 
     def augmented_step(w):
         z_t, z_prev = w[:n], w[n:]
@@ -130,7 +145,7 @@ def update_jacobian(game: Game, rule: Rule, z=None):
         new = rule.step(game, state)
         return jnp.concatenate([new.x, new.y, z_t])
 
-    return jax.jacfwd(augmented_step)(jnp.concatenate([z, z])) + 0.0
+    return augmented_step, jnp.concatenate([z, z])
 
 
 def _sorted(values):

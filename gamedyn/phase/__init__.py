@@ -12,7 +12,8 @@ rule, the regime each cell's spectrum predicts and the regime a simulation shows
 
 from ._cells import linear_rule
 from ._diagram import AWAY_MARGIN, BACKENDS, agreement, away_from_boundary, phase_diagram
-from ._roots import MAX_CLOSED_FORM, charpoly, eigvals_small, poly_roots, spectral_radius_small
+from ._roots import (MAX_CLOSED_FORM, charpoly, eigvals_small, poly_roots, spectral_radius_entries,
+                     spectral_radius_small)
 
 __all__ = [
     "phase_diagram",
@@ -24,6 +25,7 @@ __all__ = [
     "poly_roots",
     "eigvals_small",
     "spectral_radius_small",
+    "spectral_radius_entries",
     "MAX_CLOSED_FORM",
     "linear_rule",
 ]

@@ -20,10 +20,10 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from ..analysis import classify_run, regime_of_rho, simulate, spectral_radius, update_jacobian
+from ..analysis import classify_run, regime_of_rho, simulate, spectral_radius, update_jacobian, update_map
 from ..games import Bilinear, Game
 from ..optim import Rule
-from ._roots import MAX_CLOSED_FORM, spectral_radius_small
+from ._roots import MAX_CLOSED_FORM, spectral_radius_entries, spectral_radius_small
 
 __all__ = ["METHODS", "cell_outputs", "linear_rule", "describe_path", "auto_radius"]
 
@@ -95,17 +95,35 @@ def _own_coordinates(rule: Rule, player: str):
     return own if player == "x" else [i + 1 for i in own]
 
 
+def _entries(game: Game, rule: Rule):
+    """The update map's Jacobian at the equilibrium as nested lists of its entries, one JVP
+    per column (the columns :func:`gamedyn.update_jacobian` computes by ``jacfwd``), for
+    :func:`spectral_radius_entries`: under ``vmap`` no ``(cells, m, m)`` array is formed."""
+    step, w = update_map(game, rule)
+    basis = jnp.eye(w.shape[0], dtype=w.dtype)
+    columns = [jax.jvp(step, (w,), (basis[j],))[1] + 0.0 for j in range(w.shape[0])]
+    return [[column[i] for column in columns] for i in range(w.shape[0])]
+
+
+def _singular_values(A):
+    if A.shape == (1, 1):  # the scalar game s x y: no LAPACK call per cell
+        return jnp.abs(A.reshape(1))
+    return jnp.linalg.svd(A, compute_uv=False)
+
+
 def _rho_bilinear(game: Bilinear, rule: Rule):
     # Under x = U x', y = V y' (orthogonal per player, which commutes with every rule without
     # a base) the game is sum_k s_k x'_k y'_k: one block per singular value; the |n_x - n_y|
     # unmatched coordinates see s = 0 restricted to their own player.
-    s = jnp.linalg.svd(game.A, compute_uv=False)
-    rho = jnp.max(spectral_radius_small(_scalar_blocks(rule, s)))
+    s = _singular_values(game.A)
+    blocks = jax.vmap(lambda v: _entries(Bilinear(v.reshape(1, 1)), rule))(s)
+    rho = jnp.max(spectral_radius_entries(blocks))
     extra = game.n_x - game.n_y
     if extra:
-        zero = _scalar_blocks(rule, jnp.zeros(1, s.dtype))[0]
-        own = jnp.asarray(_own_coordinates(rule, "x" if extra > 0 else "y"))
-        rho = jnp.maximum(rho, spectral_radius_small(zero[jnp.ix_(own, own)]))
+        zero = _entries(Bilinear(jnp.zeros((1, 1), s.dtype)), rule)
+        own = _own_coordinates(rule, "x" if extra > 0 else "y")
+        sub = [[zero[i][j] for j in own] for i in own]
+        rho = jnp.maximum(rho, jnp.abs(sub[0][0]) if len(own) == 1 else spectral_radius_entries(sub))
     return rho
 
 
@@ -114,6 +132,8 @@ def _rho(game: Game, rule: Rule, method: str):
         return spectral_radius(game, rule)
     if type(game) is Bilinear:
         return _rho_bilinear(game, rule)
+    if game.n * (2 if rule.memory else 1) <= MAX_CLOSED_FORM:
+        return spectral_radius_entries(_entries(game, rule))
     return spectral_radius_small(update_jacobian(game, rule))
 
 

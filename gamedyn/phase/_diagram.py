@@ -37,6 +37,11 @@ AWAY_MARGIN = 8.0
 # Cells per chunk: large enough that the per-chunk dispatch is negligible, small enough that
 # a chunk's working set stays in cache during the simulation's time loop.
 _CHUNK_MAX = 1 << 16
+# Without a simulation a cell is a few dozen operations: larger chunks, fewer dispatches
+# (about 2^20 cells measured 1.5x faster than 2^16 on a 2000 x 2000 prediction, and 1.7x
+# faster than the whole grid at once).
+_PREDICT_CHUNK_MAX = 1 << 20
+_PREDICT_CHUNK_BYTES = 256 << 20
 _CHUNK_MIN = 256
 _CHUNK_BYTES = 64 << 20
 
@@ -157,10 +162,24 @@ def _axis_dtype(values: np.ndarray):
 def _chunk_function(sweep: Sweep, combo_index: int):
     """``(first, last, axis values) -> outputs`` of cells ``first..first+chunk-1`` of the dynamic
     sub-grid, those beyond ``last`` repeating it (one compiled shape for every chunk). The
-    cells' parameters are gathered from the axes inside the compiled function, so a chunk
-    costs the host two integers, not a parameter array per axis."""
+    cells' parameters are formed from the axes inside the compiled function, so a chunk
+    costs the host two integers, not a parameter array per axis. A chunk of whole rows of
+    the first axis (the default) broadcasts the axes over its block, which XLA fuses into
+    the cells' arithmetic; any other chunk gathers each cell's values by its index."""
     cell = jax.vmap(_cell_function(sweep, combo_index))
     shape = sweep.dynamic_shape
+    inner = math.prod(shape[1:])
+
+    if sweep.chunk % inner == 0:
+        rows = sweep.chunk // inner
+
+        def chunk(first, last, axis_values):
+            lead = axis_values[0][jnp.minimum(first // inner + jnp.arange(rows), shape[0] - 1)]
+            grids = jnp.meshgrid(lead, *axis_values[1:], indexing="ij")
+            return cell({name: grid.reshape(-1) for name, grid in zip(sweep.dynamic, grids)})
+
+        return chunk
+
     strides = [math.prod(shape[i + 1:]) for i in range(len(shape))]
 
     def chunk(first, last, axis_values):
@@ -231,11 +250,16 @@ def _axes(axes) -> dict:
     return values
 
 
-def _default_chunk(state_size: int) -> int:
-    per_cell = 8 * (3 * state_size * state_size + 64)
-    chunk = _CHUNK_BYTES // per_cell
+def _default_chunk(state_size: int, steps: int, inner: int) -> int:
+    """Cells per chunk: bounded by memory and, when simulating, by the cache; whole rows of
+    the first dynamic axis (``inner`` cells each) when a row fits."""
+    if steps:
+        chunk = _CHUNK_BYTES // (8 * (3 * state_size * state_size + 64))
+    else:  # a prediction's intermediates are the update map and its roots only
+        chunk = _PREDICT_CHUNK_BYTES // (8 * (3 * state_size * state_size + 16))
     chunk = 1 << max(0, int(math.floor(math.log2(max(chunk, 1)))))
-    return int(min(_CHUNK_MAX, max(_CHUNK_MIN, chunk)))
+    chunk = int(min(_CHUNK_MAX if steps else _PREDICT_CHUNK_MAX, max(_CHUNK_MIN, chunk)))
+    return chunk - chunk % inner if inner <= chunk else chunk
 
 
 def _probe(make, values, static):
@@ -469,7 +493,8 @@ def _plan(make, values, static, corners, *, steps, seed, chunk, radius, tol, blo
             m = game.n * (2 if rule.memory else 1)
             size = m if size is None else max(size, m)
         dyn_size = math.prod(len(values[n]) for n in dyn)
-        cells = chunk if chunk is not None else _default_chunk(size)
+        inner = math.prod(len(values[n]) for n in dyn[1:])
+        cells = chunk if chunk is not None else _default_chunk(size, steps, inner)
         cells = max(1, min(int(cells), dyn_size))
         return Sweep(
             make=make, names=names, values=values, static=stat, dynamic=dyn, chunk=cells,

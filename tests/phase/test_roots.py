@@ -119,3 +119,26 @@ def test_bad_shapes_are_named():
     M = np.random.default_rng(0).normal(size=(6, 6))
     np.testing.assert_allclose(float(gd.phase.spectral_radius_small(M)),
                                np.abs(np.linalg.eigvals(M)).max(), rtol=1e-12)
+
+
+@given(seed=st.integers(0, 2**31 - 1), m=st.sampled_from([2, 3, 4]))
+def test_spectral_radius_of_entries_equals_that_of_the_matrix(seed, m):
+    # the entries form (the phase diagram's prediction) against numpy's eigenvalues: ~1e-15
+    # relative for simple roots; near a double root either side resolves it only to
+    # ~sqrt(eps) = 1e-8 (as in the fast-path tests), hence 1e-7
+    M = np.random.default_rng(seed).normal(size=(m, m))
+    expected = np.max(np.abs(np.linalg.eigvals(M)))
+    got = float(gd.phase.spectral_radius_entries(M.tolist()))
+    np.testing.assert_allclose(got, expected, rtol=1e-7)
+    np.testing.assert_allclose(got, float(gd.phase.spectral_radius_small(M)), rtol=1e-13)
+
+
+@pytest.mark.parametrize("rule", [gd.optim.gda(0.3, alternating=True), gd.optim.optimistic(0.2),
+                                  gd.optim.extragradient(0.4)])
+def test_update_map_entries_are_the_update_jacobian(rule):
+    # one JVP per column (the phase path) and jacfwd (gd.update_jacobian): the same numbers
+    from gamedyn.phase._cells import _entries
+
+    game = gd.games.DiracGAN(reg="r1", gamma=0.4)
+    np.testing.assert_array_equal(np.array(_entries(game, rule), dtype=float),
+                                  np.asarray(gd.update_jacobian(game, rule)))
