@@ -187,7 +187,16 @@ def test_memory_bounded_chunks_give_the_same_dataset():
     axes = {"lr_x": np.linspace(0.1, 2.0, 7), "lr_y": np.linspace(0.1, 2.0, 5)}
     whole = gd.phase_diagram(alternating_gda, axes, steps=200)
     chunked = gd.phase_diagram(alternating_gda, axes, steps=200, chunk=4, workers=2)
-    xr.testing.assert_equal(whole, chunked)
+    xr.testing.assert_equal(whole, chunked)  # 4 cells: not whole rows of 5, gathered by index
+    rows = gd.phase_diagram(alternating_gda, axes, steps=200, chunk=10, workers=2)
+    xr.testing.assert_equal(whole, rows)  # 2 whole rows, the last chunk partial
+    # three dynamic axes: blocks of whole (lr_y, s) planes, and cells gathered one by one
+    axes3 = {**axes, "s": np.array([0.5, 1.5, 2.5])}
+    planes = gd.phase_diagram(alternating_gda, axes3, steps=100, chunk=30)
+    single = gd.phase_diagram(alternating_gda, axes3, steps=100, chunk=7)
+    xr.testing.assert_equal(planes, single)
+    expected = [[float(gd.spectral_radius(*alternating_gda(a, b, 1.5))) for b in axes["lr_y"]] for a in axes["lr_x"]]
+    np.testing.assert_allclose(planes.spectral_radius.sel(s=1.5), expected, rtol=1e-12)  # closed form vs eigvals
 
 
 def test_progress_bar_is_drawn_on_request(capsys):
