@@ -805,7 +805,7 @@ def run_update_spectrum(run, rule: str | None = None, k: int = 6, *, batch: int 
     run = Path(run)
     config, saved = _read_run(run, checkpoint)
     own = config.rule
-    if config.base != "none" and int(saved["optimizer"]["steps"]) == 0:
+    if config.base != "none" and GameOptimizer.saved_steps(saved["optimizer"]) == 0:
         raise ValueError(f"the checkpoint of {run} at step 0 has no {config.base} second moment yet (it is zero "
                          "before the first step), so the frozen-preconditioner update map is not defined there; "
                          "take a later checkpoint")
@@ -822,12 +822,13 @@ def run_update_spectrum(run, rule: str | None = None, k: int = 6, *, batch: int 
     closure = _fixed_batch_losses(config, data, G, D, batch, batch_seed, dev)
     the_rule = build_rule(config)
     opt = GameOptimizer(the_rule, G.parameters(), D.parameters())
-    stored = _as_double(saved["optimizer"]["state"], dev)
+    stored = _as_double(saved["optimizer"], dev)
     if config.rule == own:
-        opt.load_state_dict({"state": stored, "steps": saved["optimizer"]["steps"]})
+        opt.load_state_dict(stored)
     elif config.base != "none":
         # Another rule at the same point: keep the run's base moments (same base), fresh memory.
-        opt.state = opt.state._replace(base=tuple(stored["base"]), count=stored["count"])
+        state, _, _ = opt._parse(stored)
+        opt.state = opt.state._replace(base=tuple(state.base), count=state.count)
     out = {"run": str(run), "rule": config.rule, "run_rule": own, "step": saved.get("step"),
            "batch_seed": batch_seed, "base": config.base, "lr": config.lr}
     spec = update_spectrum(opt, closure, k=k, tol=tol, maxiter=maxiter)

@@ -41,7 +41,8 @@ class GameOptimizer(torch.optim.Optimizer):
     that reads or sets ``param_groups[i]["lr"]`` work; the rule's other step sizes
     (``lr_extra``, ``lr_unroll``) are not scheduled. ``zero_grad()`` is torch's (the rules take
     gradients with ``torch.autograd.grad`` and leave ``.grad`` alone). ``state`` is the rule's
-    state (positions, memory, base moments), not torch's per-parameter dictionary. Not
+    state (positions, memory, base moments); ``state_dict()`` lays it out in torch's format
+    (per-parameter entries, Adam's moments as ``exp_avg`` / ``exp_avg_sq``). Not
     supported: ``GradScaler`` (mixed precision with float16 loss scaling: the rules read no
     ``.grad``; ``torch.autocast`` with bfloat16 inside ``losses`` works) and
     ``DistributedDataParallel`` (its gradient all-reduce hooks run on ``.grad`` accumulation,
@@ -152,21 +153,109 @@ class GameOptimizer(torch.optim.Optimizer):
         return oracle.last_losses
 
     def state_dict(self):
-        """The rule's state (positions, memory, base moments, count) and the groups' step
-        sizes, for checkpoints."""
-        return {"state": self.state._asdict(), "steps": self.steps,
-                "lr": [float(group["lr"]) for group in self.param_groups]}
+        """The optimizer's state in torch's format: ``{"state": {i: {...}}, "param_groups":
+        [...]}`` with the parameters numbered in order, the generator's first. Each
+        parameter's entry holds its ``position`` (the rule's copy of it), its share of the
+        rule's memory (``memory_0``, ...: the previous iterate or direction of momentum and
+        optimistic rules) and of the base's moments under torch's names (Adam's ``exp_avg``
+        and ``exp_avg_sq``, RMSProp's ``exp_avg_sq``); each group holds its player, ``lr``,
+        the base's step ``base_count``, the rule's ``count`` and the optimizer's ``steps``.
+
+        >>> import torch, gamedyn as gd
+        >>> x, y = torch.ones(2, requires_grad=True), torch.zeros(2, requires_grad=True)
+        >>> opt = gd.bridge.GameOptimizer(gd.optim.gda(0.1, base=gd.optim.adam()), [x], [y])
+        >>> _ = opt.step(lambda: (x @ y, -(x @ y)))
+        >>> saved = opt.state_dict()
+        >>> sorted(saved["state"][0]), saved["param_groups"][1]["params"], saved["param_groups"][1]["lr"]
+        (['exp_avg', 'exp_avg_sq', 'position'], [1], 0.1)
+        """
+        state = self.state
+        params = self.x_params + self.y_params
+        per_param = {i: {} for i in range(len(params))}
+        offsets = {"x": 0, "y": len(self.x_params)}
+        sizes = {"x": len(self.x_params), "y": len(self.y_params)}
+
+        def share(player, key, values):
+            if len(values) != sizes[player]:
+                raise ValueError(f"GameOptimizer.state_dict: the rule's {key} of player {player} has "
+                                 f"{len(values)} entries for {sizes[player]} parameters")
+            for j, value in enumerate(values):
+                per_param[offsets[player] + j][key] = value
+
+        share("x", "position", state.x)
+        share("y", "position", state.y)
+        for k, entry in enumerate(state.memory):
+            share("xy"[k % 2], f"memory_{k // 2}", entry)
+        groups = []
+        for player, base, group in zip("xy", state.base, self.param_groups):
+            base_count = None
+            for key, value in (base or {}).items():
+                if isinstance(value, (list, tuple)):
+                    share(player, _TORCH_NAMES.get(key, key), value)
+                else:
+                    base_count = int(value)
+            groups.append({"player": player, "lr": float(group["lr"]), "base_count": base_count,
+                           "count": int(state.count), "steps": self.steps,
+                           "params": list(range(offsets[player], offsets[player] + sizes[player]))})
+        return {"state": per_param, "param_groups": groups}
 
     def load_state_dict(self, saved):
-        from ..optim import RuleState
-
-        self.state = RuleState(**saved["state"])
-        self.steps = int(saved["steps"])
-        for group, lr in zip(self.param_groups, saved.get("lr", ())):  # older checkpoints: the rule's
+        """Restore :meth:`state_dict` (torch's format; the format of gamedyn 0.x checkpoints,
+        ``{"state": RuleState fields, "steps", "lr"}``, is read too)."""
+        state, steps, lrs = self._parse(saved)
+        self.state = state
+        self.steps = steps
+        for group, lr in zip(self.param_groups, lrs):  # older checkpoints: the rule's
             group["lr"] = lr
         oracle = self._oracle(None)
         oracle._load(self.state.x, self.state.y)
         self._versions = self._current_versions()
+
+    def _parse(self, saved):
+        """``(RuleState, steps, [lr_x, lr_y])`` of a saved state in either format; a base's
+        moments are read in this optimizer's base's structure."""
+        from ..optim import RuleState
+
+        if "param_groups" not in saved:  # an older checkpoint: the RuleState's fields
+            return RuleState(**saved["state"]), int(saved["steps"]), saved.get("lr", ())
+        return self._from_torch_format(saved)
+
+    @staticmethod
+    def saved_steps(saved) -> int:
+        """The optimizer steps recorded in a saved state (either format)."""
+        return int(saved["steps"] if "param_groups" not in saved else saved["param_groups"][0]["steps"])
+
+    def _from_torch_format(self, saved):
+        from ..optim import RuleState
+
+        groups, per_param = saved["param_groups"], saved["state"]
+        sizes = [len(self.x_params), len(self.y_params)]
+        if len(groups) != 2 or [len(g["params"]) for g in groups] != sizes:
+            raise ValueError(f"load_state_dict: the saved groups hold {[len(g['params']) for g in groups]} "
+                             f"parameters; this optimizer's players have {sizes}")
+        entries = [[per_param[i] for i in g["params"]] for g in groups]
+        memory = []
+        for k in range(sum(1 for key in entries[0][0] if key.startswith("memory_"))):
+            memory += [[e[f"memory_{k}"] for e in entries[0]], [e[f"memory_{k}"] for e in entries[1]]]
+        base = []
+        for group, player_entries, current in zip(groups, entries, self.state.base):
+            if current is None:
+                base.append(None)
+                continue
+            restored = {}
+            for key in current:
+                if isinstance(current[key], (list, tuple)):
+                    restored[key] = [e[_TORCH_NAMES.get(key, key)] for e in player_entries]
+                else:
+                    restored[key] = group["base_count"]
+            base.append(restored)
+        positions = [[e["position"] for e in player_entries] for player_entries in entries]
+        state = RuleState(positions[0], positions[1], tuple(memory), tuple(base), groups[0]["count"])
+        return state, int(groups[0]["steps"]), [g["lr"] for g in groups]
+
+
+#: The base optimizers' moments under the names torch's optimizers give them.
+_TORCH_NAMES = {"mu": "exp_avg", "nu": "exp_avg_sq"}
 
 
 def _pair(lr) -> tuple[float, float]:
