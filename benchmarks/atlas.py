@@ -192,6 +192,7 @@ def rows_of(name: str, base: dict, treated: dict, seeds: int) -> list[dict]:
             "technique": spec["technique"], "setting": spec["setting"], "name": name, "data": "ring", "seeds": seeds,
             "metric": metric, "baseline": float(np.nanmean(base[metric])), "treated": float(np.nanmean(treated[metric])),
             "effect": float(effect.difference), "ci_low": float(effect.low), "ci_high": float(effect.high),
+            "pairs": int(effect.n),
             "toy_prediction": spec["toy"][0], "toy_source": spec["toy"][1], "claim": spec["claim"][0],
             "claim_source": spec["claim"][1], "verdict": verdict(spec["claim"][0], metric, effect),
         })
@@ -203,7 +204,9 @@ def render(report: dict) -> str:
              f"Made by `{report['command']}` ({report['minutes']:.1f} min). PacGAN's 8-mode ring, its networks and "
              "Adam (b1 0.8), the islands schedule (2,500 steps at 1e-3, 1,000 at 1e-4, 500 at 1e-5), "
              f"{report['seeds']} seeds; baseline: simultaneous Adam, non-saturating loss. Effects: treated minus "
-             "baseline, paired by seed, bootstrap 95 % interval. Oscillation: amplitude of the dominant oscillation "
+             "baseline, paired by seed, bootstrap 95 % interval, over the pairs where both scores are finite (a "
+             "KL is infinite when a mode gets no sample; the treated mean is then inf). Oscillation: amplitude of "
+             "the dominant oscillation "
              "of D(real) - D(fake) over the snapshots (every 250 steps).", "",
              "Calibration (baseline scores): " + ", ".join(
                  f"{m} {v:.3g}" for m, v in report["baseline"].items()) + "; a collapsed generator scores 1 mode, "
@@ -211,9 +214,12 @@ def render(report: dict) -> str:
              "| technique | setting | metric | baseline | treated | effect [95 % CI] | toy | claim | verdict |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in report["rows"]:
+        # a pair with a non-finite score (an infinite KL: a mode with no sample) is left out of the effect
+        pairs = r.get("pairs", r["seeds"])
+        left_out = f" ({pairs} of {r['seeds']} pairs finite)" if pairs < r["seeds"] else ""
         lines.append(f"| {r['technique']} | {r['setting']} | {r['metric']} | {r['baseline']:.3g} | {r['treated']:.3g} | "
-                     f"{r['effect']:+.3g} [{r['ci_low']:+.3g}, {r['ci_high']:+.3g}] | {r['toy_prediction'] or '-'} | "
-                     f"{r['claim']}: {r['claim_source']} | {r['verdict']} |")
+                     f"{r['effect']:+.3g} [{r['ci_low']:+.3g}, {r['ci_high']:+.3g}]{left_out} | "
+                     f"{r['toy_prediction'] or '-'} | {r['claim']}: {r['claim_source']} | {r['verdict']} |")
     if report["missing"]:
         lines += ["", "Not yet run: " + ", ".join(report["missing"]) + "."]
     lines += ["", "Toy predictions: " + "; ".join(f"{name}: {spec['toy'][1]}" for name, spec in TECHNIQUES.items())]

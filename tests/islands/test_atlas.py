@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import gamedyn as gd
@@ -58,3 +59,18 @@ def test_the_tiny_atlas_end_to_end(tmp_path):
     assert back.returncode == 0, back.stderr[-3000:]
     again = json.loads((tmp_path / "again" / "atlas.json").read_text())
     assert {r["name"] for r in again["rows"]} == {"label_smoothing"}  # hinge was never trained: left out
+
+
+def test_pairs_with_an_infinite_kl_are_counted_out_and_said():
+    # a mode with no sample makes a KL infinite: that pair leaves the paired effect, and the
+    # table says how many pairs remain
+    base = {m: np.array([1.0, 2.0, 3.0, 4.0]) for m in atlas.METRICS}
+    treated = {m: np.array([2.0, 3.0, 4.0, 5.0]) for m in atlas.METRICS}
+    treated["kl"] = np.array([2.0, np.inf, 4.0, 5.0])
+    rows = {r["metric"]: r for r in atlas.rows_of("ttur", base, treated, seeds=4)}
+    assert rows["kl"]["pairs"] == 3 and rows["modes"]["pairs"] == 4
+    assert rows["kl"]["effect"] == 1.0  # the three finite pairs each differ by 1
+    report = {"command": "test", "minutes": 0.0, "seeds": 4, "baseline": {}, "rows": list(rows.values()),
+              "missing": []}
+    text = atlas.render(report)
+    assert "(3 of 4 pairs finite)" in text and text.count("pairs finite)") == 1
