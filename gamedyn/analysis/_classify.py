@@ -17,6 +17,8 @@ __all__ = ["PointClass", "classify_point"]
 class PointClass(NamedTuple):
     """What kind of critical point ``z`` is, with the evidence.
 
+    Attributes
+    ----------
     kind : ``"local_nash"``, ``"local_minimax"``, ``"saddle"`` or ``"none"``
     strict : the defining inequalities hold strictly (positive definite, not only
         semi-definite)
@@ -26,6 +28,8 @@ class PointClass(NamedTuple):
         ``grad^2_xx loss_x - grad^2_xy loss_x (grad^2_yy loss_y)^{-1} grad^2_yx loss_y``,
         NaN where ``grad^2_yy loss_y`` is not positive definite
 
+    Examples
+    --------
     On the quadratic game ``f = b x^2/2 + a x y - c y^2/2`` the Hessian blocks are ``b`` and
     ``c``, and the Schur complement is ``b + a^2 / c``:
 

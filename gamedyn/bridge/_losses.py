@@ -660,6 +660,8 @@ def gan_losses(G, D, real: torch.Tensor, latent: torch.Tensor, *, loss: str = "n
     generator : ``torch.Generator`` for this step's random draws (noise, augmentation,
         interpolation weights); the global RNG if None.
 
+    Notes
+    -----
     The inputs of ``D`` are, in order: the sample, its augmentation, instance noise, the
     adversarial perturbation (``D``'s loss only). R1 / R2 / GP are taken at the inputs ``D``
     sees before the adversarial perturbation. Generated samples are not detached in

@@ -545,6 +545,8 @@ def make_models(arch: str = "dcgan", image_size: int = 32, channels: int = 3, wi
     seed : seed of the initial weights (and of spectral norm's power-iteration vectors); the
         global torch RNG is left untouched. None draws from the global RNG.
 
+    Notes
+    -----
     Both networks are float32 on the CPU, in training mode; move them with ``.to(device)``.
 
     >>> import torch

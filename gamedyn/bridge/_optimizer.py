@@ -63,6 +63,8 @@ class GameOptimizer(torch.optim.Optimizer):
     project_x, project_y : optional maps of a list of tensors onto the feasible set, applied
         after every move (e.g. ``clip_projection(0.01)`` for WGAN).
 
+    Notes
+    -----
     ``step(losses)`` advances one step of the rule. ``losses()`` must return
     ``(loss_x, loss_y)`` at the *current* parameters; the rule calls it as often as it needs
     (twice for extragradient, ``k + 1`` times for ``k`` discriminator steps, ...), each time

@@ -52,6 +52,8 @@ class TrainResult:
     fingerprint : hash of the game, rule and settings (a checkpoint is resumed only if it
         matches).
 
+    Examples
+    --------
     :func:`train_mixture` makes it; here is one made by hand, two seeds on the 8-mode ring
     with snapshots at steps 0 and 100, the second seed failed at step 40:
 

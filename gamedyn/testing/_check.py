@@ -186,6 +186,8 @@ class Claim:
     expected : ``"verified"`` (true claims) or ``"refuted"`` (false folklore).
     quantifier : ``"all"`` (every game and point) or ``"some"`` (at least one).
 
+    Examples
+    --------
     >>> import gamedyn as gd
     >>> from gamedyn.testing import Claim, Interval, Param, bilinear_games, check
     >>> claim = Claim(
