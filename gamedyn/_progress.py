@@ -1,72 +1,79 @@
-"""A small progress bar on stderr for grids that take more than a moment (no dependency)."""
+"""Progress bars on stderr for grids, sweeps and trainings that take more than a moment:
+``tqdm``, with gamedyn's line format, and one line per redraw when stderr is not a terminal
+(a log file then reads as a list of progress lines, not one line of carriage returns)."""
 
 from __future__ import annotations
 
 import sys
-import time
+
+from tqdm import tqdm
 
 __all__ = ["Progress"]
 
 
+class _Lines:
+    """A stream that is not a terminal: each of tqdm's redraws (``\\r`` + line) becomes a line."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> None:
+        text = text.strip("\r\n")
+        if text:
+            self.stream.write(text + "\n")
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
 class Progress:
     """Counts finished cells; draws ``phase diagram  42% |#####      | 1.7M/4.0M cells,
-    3.1M cells/s, 1 s left`` on stderr once ``delay`` seconds have passed.
+    3.1M cells/s, 00:01 left`` on stderr (a ``tqdm`` bar).
 
-    ``enabled=None`` draws only when stderr is a terminal; ``True`` always (one line per
-    update when stderr is not a terminal, at most every ``every`` seconds); ``False`` never.
+    ``enabled=None`` draws only when stderr is a terminal, once ``delay`` seconds have passed;
+    ``True`` always, from the start (one line per redraw, at most every ``every`` seconds,
+    when stderr is not a terminal); ``False`` never.
+
+    >>> import io
+    >>> out = io.StringIO()
+    >>> bar = Progress(4, enabled=True, label="sweep", unit="runs", stream=out)
+    >>> bar.update(4); bar.close()
+    >>> out.getvalue().splitlines()[-1].startswith("sweep 100% |########################| 4/4 runs")
+    True
     """
 
     def __init__(self, total: int, *, enabled=None, label: str = "phase diagram",
                  unit: str = "cells", delay: float = 1.0, every: float = 5.0, stream=None):
-        self.total = max(int(total), 1)
-        self.stream = sys.stderr if stream is None else stream
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.enabled = self.tty if enabled is None else bool(enabled)
-        self.label = label
-        self.unit = unit
-        self.delay = delay
-        self.every = every
-        self.done = 0
-        self.start = time.perf_counter()
-        self._last = -float("inf")
-        self._drawn = False
+        stream = sys.stderr if stream is None else stream
+        tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.enabled = tty if enabled is None else bool(enabled)
+        total = max(int(total), 1)
+        self._total, self._done = total, 0
+        counts = "{n_fmt}/{total_fmt}" if total >= 10_000 else "{n}/{total}"  # 4.0M/4.0M, 3/3
+        self._bar = tqdm(
+            total=total, desc=label, unit=f" {unit}", unit_scale=True, ascii=" #",
+            file=stream if tty else _Lines(stream), disable=not self.enabled,
+            delay=delay if enabled is None else 0.0, mininterval=0.1 if tty else every,
+            bar_format="{desc} {percentage:3.0f}% |{bar:24}| " + counts + f" {unit}, " + "{rate_fmt}, {remaining} left",
+            dynamic_ncols=False, leave=True,
+        )
+
+    @property
+    def done(self) -> int:
+        """Cells counted so far; set it to start from work already done (a resumed run)."""
+        return self._done
+
+    @done.setter
+    def done(self, value: int) -> None:
+        self._done = min(int(value), self._total)
+        if not self._bar.disable:
+            self._bar.n = self._bar.last_print_n = self._done
+            self._bar.start_t = self._bar._time()  # the rate counts this session's work only
 
     def update(self, cells: int) -> None:
-        self.done = min(self.total, self.done + int(cells))
-        if not self.enabled:
-            return
-        now = time.perf_counter()
-        elapsed = now - self.start
-        if elapsed < self.delay and self.done < self.total:
-            return
-        if not self.tty and now - self._last < self.every and self.done < self.total:
-            return
-        self._last = now
-        self._draw(elapsed)
-
-    def _draw(self, elapsed: float) -> None:
-        frac = self.done / self.total
-        width = 24
-        bar = "#" * int(round(frac * width))
-        speed = self.done / elapsed if elapsed > 0 else float("inf")
-        left = (self.total - self.done) / speed if speed > 0 else float("inf")
-        text = (
-            f"{self.label} {100 * frac:3.0f}% |{bar:<{width}}| {_count(self.done)}/"
-            f"{_count(self.total)} {self.unit}, {_count(speed)} {self.unit}/s, {left:.0f} s left"
-        )
-        end = "" if self.tty and self.done < self.total else "\n"
-        self.stream.write(("\r" if self.tty else "") + text + end)
-        self.stream.flush()
-        self._drawn = True
+        step = min(int(cells), self._total - self._done)
+        self._done += step
+        self._bar.update(step)
 
     def close(self) -> None:
-        if self.enabled and self._drawn and self.tty and self.done < self.total:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-def _count(n: float) -> str:
-    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(n) >= scale:
-            return f"{n / scale:.1f}{unit}"
-    return f"{n:.0f}"
+        self._bar.close()
