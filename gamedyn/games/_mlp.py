@@ -102,7 +102,8 @@ def dense_init(key, sizes, gain, dtype):
 
 
 def spectral_norm(w, iterations: int = 20):
-    """Largest singular value ``sigma(w)`` by ``iterations`` power-iteration steps.
+    """Largest singular value ``sigma(w)`` by ``iterations`` power-iteration steps
+    (:func:`gamedyn.lipschitz.power_iteration`, from a fixed start vector).
 
     As in Miyato et al. (2018, Algorithm 1) the singular vectors ``u, v`` are not
     differentiated through (``stop_gradient``), so ``d sigma / d w = u v^T``. Unlike their
@@ -114,21 +115,16 @@ def spectral_norm(w, iterations: int = 20):
     >>> float(spectral_norm(jnp.array([[3.0, 0.0], [0.0, 1.0]])))
     3.0
     """
+    from ..lipschitz import power_iteration  # (the lipschitz layer imports the games layer)
+
     fan_in, fan_out = w.shape
-    u = jax.random.normal(jax.random.PRNGKey(_POWER_KEY), (fan_out,), w.dtype)
-    u = u / jnp.linalg.norm(u)
     frozen = lax.stop_gradient(w)
-
-    def body(_, u):
-        v = frozen @ u
-        v = v / (jnp.linalg.norm(v) + jnp.finfo(w.dtype).tiny)
-        u = frozen.T @ v
-        return u / (jnp.linalg.norm(u) + jnp.finfo(w.dtype).tiny)
-
-    u = lax.fori_loop(0, iterations, body, u)
-    v = frozen @ u
-    v = lax.stop_gradient(v / (jnp.linalg.norm(v) + jnp.finfo(w.dtype).tiny))
-    return v @ w @ lax.stop_gradient(u)
+    start = jax.random.normal(jax.random.PRNGKey(_POWER_KEY), (fan_out,), w.dtype)
+    # (its last step measures sigma at the vector the step before left: iterations + 1 steps
+    # apply W^T W to the start vector as often as Miyato et al.'s loop of `iterations` rounds)
+    found = power_iteration(lambda x: frozen @ x, start, iterations + 1)
+    # sigma = u^T w v with the singular vectors held: differentiable in w, d sigma / d w = u v^T
+    return lax.stop_gradient(found.u) @ w @ lax.stop_gradient(found.v)
 
 
 def spectrally_normalised(w, iterations: int = 20):
