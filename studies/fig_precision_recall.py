@@ -68,10 +68,9 @@ def sample_between(rng, n, fraction):
 
 
 def evaluate(real, fake):
-    pr = gd.metrics.precision_recall(real, fake, k=3)
-    dc = gd.metrics.density_coverage(real, fake, k=5)
+    m = gd.metrics.support_metrics(real, fake, k_precision=3, k_density=5)  # = precision_recall + density_coverage
     stats = gd.metrics.mode_stats(fake, Grid())
-    return dict(precision=pr.precision, recall=pr.recall, density=dc.density, coverage=dc.coverage,
+    return dict(precision=m.precision, recall=m.recall, density=m.density, coverage=m.coverage,
                 modes=int(stats.modes), quality=float(stats.high_quality))
 
 
