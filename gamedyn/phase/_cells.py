@@ -123,7 +123,7 @@ def _rho_bilinear(game: Bilinear, rule: Rule):
         zero = _entries(Bilinear(jnp.zeros((1, 1), s.dtype)), rule)
         own = _own_coordinates(rule, "x" if extra > 0 else "y")
         sub = [[zero[i][j] for j in own] for i in own]
-        rho = jnp.maximum(rho, jnp.abs(sub[0][0]) if len(own) == 1 else spectral_radius_entries(sub))
+        rho = jnp.maximum(rho, spectral_radius_entries(sub))
     return rho
 
 

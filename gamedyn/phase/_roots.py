@@ -322,6 +322,8 @@ def spectral_radius_entries(entries):
     >>> float(gd.phase.spectral_radius_entries([[1.0, -0.5], [0.5, 1.0]]))  # sqrt(1 + 0.25)
     1.118033988749895
     """
+    if len(entries) == 1:
+        return jnp.abs(jnp.asarray(entries[0][0]))
     if len(entries) == 2:
         (m00, m01), (m10, m11) = entries
         return _radius_2x2(*(jnp.asarray(v) for v in (m00, m01, m10, m11)))
