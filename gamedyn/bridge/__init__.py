@@ -38,7 +38,7 @@ _EXPORTS = {
     ],
     "_models": [
         "IMAGE_SIZES", "Discriminator", "Generator",
-        "MinibatchDiscrimination", "MinibatchStdDev", "SelfAttention", "attention_sides",
+        "MinibatchDiscrimination", "MinibatchStdDev", "SelfAttention", "SmoothLeaky", "attention_sides",
         "count_parameters", "freeze_spectral_norm", "make_models", "power_iteration",
     ],
     "_optimizer": ["GameOptimizer", "clip_projection"],
@@ -47,7 +47,7 @@ _EXPORTS = {
         "UpdateSpectrum", "update_spectrum", "update_map_operator", "LINEARISED_RULES", "LinearResponse",
         "linear_response",
     ],
-    "_config": ["TrainConfig", "RULE_FIELDS", "ARCHITECTURES", "NORMS", "LOSSES", "REGULARIZERS", "EARLY_STOP",
+    "_config": ["TrainConfig", "RULE_FIELDS", "ARCHITECTURES", "NORMS", "ACTIVATIONS", "LOSSES", "REGULARIZERS", "EARLY_STOP",
                 "FIELD_HELP"],
     "_train": ["TrainResult", "train", "build_rule", "resolve_device", "load_checkpoint", "read_config"],
     "_check": ["bridge_check", "CheckPair", "SIZES", "run_spectrum", "run_path_angle", "run_update_spectrum"],

@@ -35,7 +35,7 @@ import numpy as np
 import torch
 
 from .. import analysis, games, optim
-from .._checks import check_choice, check_int
+from .._checks import check_choice, check_int, check_positive
 from ..metrics import PairedDifference, paired_difference
 from ._config import TrainConfig
 from .._files import atomic_write
@@ -767,7 +767,7 @@ def _as_double(tree, device):
 def run_update_spectrum(run, rule: str | None = None, k: int = 6, *, batch: int = 32, seed: int | None = None,
                         tol: float = 1e-6, maxiter: int | None = None, device: str = "cpu",
                         response: bool = False, horizon: int = 200, eps: float = 1e-6,
-                        frozen: bool = True, checkpoint=None) -> dict:
+                        frozen: bool = True, checkpoint=None, lr_scale: float = 1.0) -> dict:
     """The update-map spectrum of a trained run at its last checkpoint (or at
     ``checkpoint``: a path, or the step of a kept ``checkpoints/step_*.pt``), and optionally the
     linear-response check (:func:`gamedyn.bridge.update_spectrum`,
@@ -778,7 +778,9 @@ def run_update_spectrum(run, rule: str | None = None, k: int = 6, *, batch: int 
     latents (seed ``seed``, default the run's seed + 3). ``rule``: another rule name to
     predict for at the same point (the run's step sizes and base; its base moments carry
     over when both use the same base, its memory starts empty); default the run's own rule
-    with its saved state. Returns a JSON-able dict.
+    with its saved state. ``lr_scale``: every step size of the rule multiplied by this (the
+    same point and optimiser state, a smaller or larger step: how far the linearisation
+    carries as the step shrinks). Returns a JSON-able dict.
 
     Simultaneous GDA without a base steps ``z + lr F(z)``: its update map is ``I + lr J``,
     with eigenvalues ``1 + lr lambda``; at a step this small the largest in modulus is the one
@@ -816,6 +818,10 @@ def run_update_spectrum(run, rule: str | None = None, k: int = 6, *, batch: int 
 
         defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig) if f.name in RULE_FIELDS}
         config = dataclasses.replace(config, rule=rule, rule_options=None, **defaults)
+    check_positive("lr_scale", lr_scale)
+    if lr_scale != 1:
+        config = dataclasses.replace(config, **{name: getattr(config, name) * lr_scale
+                                                for name in ("lr", "lr_y", "lr_extra") if getattr(config, name) is not None})
     dev = resolve_device(device)
     data, G, D = _rebuild(config, dev, saved)
     batch_seed = config.seed + 3 if seed is None else int(seed)
@@ -824,13 +830,15 @@ def run_update_spectrum(run, rule: str | None = None, k: int = 6, *, batch: int 
     opt = GameOptimizer(the_rule, G.parameters(), D.parameters())
     stored = _as_double(saved["optimizer"], dev)
     if config.rule == own:
-        opt.load_state_dict(stored)
+        opt.load_state_dict(stored)  # restores the run's step sizes (torch's semantics): scaled again
+        for group in opt.param_groups:
+            group["lr"] = group["lr"] * lr_scale
     elif config.base != "none":
         # Another rule at the same point: keep the run's base moments (same base), fresh memory.
         state, _, _ = opt._parse(stored)
         opt.state = opt.state._replace(base=tuple(state.base), count=state.count)
     out = {"run": str(run), "rule": config.rule, "run_rule": own, "step": saved.get("step"),
-           "batch_seed": batch_seed, "base": config.base, "lr": config.lr}
+           "batch_seed": batch_seed, "base": config.base, "lr": config.lr, "lr_scale": float(lr_scale)}
     spec = update_spectrum(opt, closure, k=k, tol=tol, maxiter=maxiter)
     out.update(n=spec.n, eigenvalues=[[float(v.real), float(v.imag)] for v in spec.eigenvalues], rho=spec.rho,
                log_growth=spec.log_growth, period=spec.period, frozen_preconditioner=config.base != "none")

@@ -8,13 +8,16 @@ import dataclasses
 from .._checks import check_choice, check_int, check_nonnegative, check_positive
 from ..games import GAN_LOSSES
 
-__all__ = ["TrainConfig", "EARLY_STOP", "ARCHITECTURES", "NORMS", "LOSSES", "REGULARIZERS", "RULE_FIELDS", "FIELD_HELP"]
+__all__ = ["TrainConfig", "EARLY_STOP", "ARCHITECTURES", "NORMS", "ACTIVATIONS", "LOSSES", "REGULARIZERS", "RULE_FIELDS", "FIELD_HELP"]
 
 #: The architectures of ``gamedyn.bridge._models`` (which reads them from here).
 ARCHITECTURES = ("dcgan", "resnet")
 #: The normalisations of G's and D's hidden layers (``norm="batch"``, or per network
 #: ``"batch,none"``: batch norm in G, none in D).
 NORMS = ("batch", "instance", "none")
+#: The hidden layers' nonlinearity: ``"relu"`` (ReLU in G, LeakyReLU(0.2) in a DCGAN's D, as
+#: the papers) or ``"smooth"`` (their infinitely differentiable counterparts, GELU-based).
+ACTIVATIONS = ("relu", "smooth")
 #: The GAN loss family (``gamedyn.games._gan_losses``, one definition for every backend) and
 #: the bridge's own: WGAN-GP and the relativistic losses (``_losses`` module table).
 LOSSES = (*GAN_LOSSES, "wgan_gp", "relativistic", "relativistic_average")
@@ -95,6 +98,7 @@ class TrainConfig:
     width: int = 64
     latent: int | None = None
     norm: str | None = None
+    activation: str = "relu"
     spectral_norm: bool | None = None
     attention: int | None = None
     minibatch_std: bool = False
@@ -145,6 +149,7 @@ class TrainConfig:
 
     def __post_init__(self):
         check_choice("arch", self.arch, ARCHITECTURES)
+        check_choice("activation", self.activation, ACTIVATIONS)
         check_choice("loss", self.loss, LOSSES)
         check_choice("reg", self.reg, REGULARIZERS)
         from ..optim import RULES, takes_base
@@ -260,6 +265,9 @@ FIELD_HELP = {
     "latent": "latent dimension (default per architecture)",
     "norm": "hidden-layer normalisation: 'batch' (Ioffe & Szegedy 2015), 'instance' (Ulyanov et al. 2016) or "
             "'none', or per network 'G,D' such as 'batch,none' (batch norm in G only); default per architecture",
+    "activation": "hidden-layer nonlinearity: 'relu' (ReLU in G, LeakyReLU(0.2) in a DCGAN's D; the papers') or "
+                  "'smooth' (GELU, Hendrycks & Gimpel 2016, and 0.2 x + 0.8 GELU(x) in D: the same shapes, "
+                  "infinitely differentiable, so the update map's Jacobian changes continuously)",
     "spectral_norm": "spectral normalisation of D's layers (Miyato et al. 2018)",
     "attention": "self-attention block at this resolution (Zhang et al. 2019, SAGAN)",
     "minibatch_std": "minibatch standard deviation feature map in D (Karras et al. 2018, Sec. 3)",

@@ -70,7 +70,7 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils.parametrizations import spectral_norm as _spectral_norm
 
-from ._config import ARCHITECTURES, NORMS
+from ._config import ACTIVATIONS, ARCHITECTURES, NORMS
 from .._checks import check_choice, check_int, check_positive
 
 __all__ = [
@@ -78,6 +78,7 @@ __all__ = [
     "make_models",
     "Generator",
     "Discriminator",
+    "SmoothLeaky",
     "SelfAttention",
     "MinibatchStdDev",
     "MinibatchDiscrimination",
@@ -114,6 +115,38 @@ def attention_sides(arch: str, image_size: int) -> tuple[tuple[int, ...], tuple[
         g = ((4 if image_size == 32 else 7),) + g
         g = tuple(dict.fromkeys(g))
     return g, d
+
+
+class SmoothLeaky(nn.Module):
+    """``leak x + (1 - leak) GELU(x)``: the infinitely differentiable counterpart of
+    ``LeakyReLU(leak)`` (``leak = 0``: GELU, Hendrycks & Gimpel 2016, for ReLU). Far from 0 it
+    is the piecewise-linear function it replaces (GELU(x) = x Phi(x)); near 0 its second
+    derivative is bounded, so a network's Hessian, and a rule's update map, change
+    continuously with the parameters (a ReLU network's change at every activation's kink).
+
+    >>> import torch
+    >>> act = SmoothLeaky(0.2)
+    >>> x = torch.tensor([-8.0, 0.0, 8.0])
+    >>> act(x), torch.nn.LeakyReLU(0.2)(x)
+    (tensor([-1.6000,  0.0000,  8.0000]), tensor([-1.6000,  0.0000,  8.0000]))
+    """
+
+    def __init__(self, leak: float = 0.0):
+        super().__init__()
+        self.leak = float(leak)
+
+    def forward(self, x):
+        return F.gelu(x) if self.leak == 0 else self.leak * x + (1 - self.leak) * F.gelu(x)
+
+    def extra_repr(self):
+        return f"leak={self.leak}"
+
+
+def _act(kind: str, leak: float = 0.0) -> nn.Module:
+    """The hidden layers' nonlinearity (``ACTIVATIONS``): ReLU / LeakyReLU or SmoothLeaky."""
+    if kind == "smooth":
+        return SmoothLeaky(leak)
+    return nn.LeakyReLU(leak) if leak else nn.ReLU()
 
 
 def _norm2d(kind: str, channels: int) -> nn.Module:
@@ -241,19 +274,19 @@ class _GBlock(nn.Module):
     """SNGAN generator block: ``norm, ReLU, [2x up], conv3, norm, ReLU, conv3`` plus the
     shortcut ``[2x up], [conv1]`` (a 1x1 convolution where the shape changes)."""
 
-    def __init__(self, cin, cout, up, norm):
+    def __init__(self, cin, cout, up, norm, activation="relu"):
         super().__init__()
-        self.up = up
+        self.up, self.act = up, _act(activation)
         self.norm1, self.conv1 = _norm2d(norm, cin), nn.Conv2d(cin, cout, 3, padding=1)
         self.norm2, self.conv2 = _norm2d(norm, cout), nn.Conv2d(cout, cout, 3, padding=1)
         self.shortcut = nn.Conv2d(cin, cout, 1) if (cin != cout or up) else nn.Identity()
 
     def forward(self, x):
-        h = F.relu(self.norm1(x))
+        h = self.act(self.norm1(x))
         if self.up:
             h = F.interpolate(h, scale_factor=2, mode="nearest")
             x = F.interpolate(x, scale_factor=2, mode="nearest")
-        h = self.conv2(F.relu(self.norm2(self.conv1(h))))
+        h = self.conv2(self.act(self.norm2(self.conv1(h))))
         return h + self.shortcut(x)
 
 
@@ -262,9 +295,9 @@ class _DBlock(nn.Module):
     conv3, avg-pool`` + shortcut ``avg-pool, conv1``; otherwise pre-activation
     ``[norm], ReLU, conv3, [norm], ReLU, conv3, [avg-pool]`` + shortcut ``[conv1], [avg-pool]``."""
 
-    def __init__(self, cin, cout, down, norm, first=False):
+    def __init__(self, cin, cout, down, norm, first=False, activation="relu"):
         super().__init__()
-        self.down, self.first = down, first
+        self.down, self.first, self.act = down, first, _act(activation)
         self.conv1 = nn.Conv2d(cin, cout, 3, padding=1)
         self.conv2 = nn.Conv2d(cout, cout, 3, padding=1)
         self.norm1 = _norm2d(norm, cout if first else cin)
@@ -273,9 +306,9 @@ class _DBlock(nn.Module):
 
     def forward(self, x):
         if self.first:
-            h = self.conv2(F.relu(self.norm1(self.conv1(x))))
+            h = self.conv2(self.act(self.norm1(self.conv1(x))))
         else:
-            h = self.conv2(F.relu(self.norm2(self.conv1(F.relu(self.norm1(x))))))
+            h = self.conv2(self.act(self.norm2(self.conv1(self.act(self.norm1(x))))))
         if self.down:
             h = F.avg_pool2d(h, 2)
             # a 1x1 convolution and average pooling commute, so the shortcut's order is free
@@ -302,9 +335,10 @@ class Generator(nn.Module):
     """
 
     def __init__(self, *, arch="dcgan", image_size=32, channels=3, width=64, latent=100,
-                 norm="batch", attention=None):
+                 norm="batch", attention=None, activation="relu"):
         super().__init__()
         _check_network(arch, image_size, channels, width, norm)
+        check_choice("activation", activation, ACTIVATIONS)
         check_int("latent", latent, minimum=1)
         check_choice("attention (generator)", attention,
                      (None,) + attention_sides(arch, image_size)[0])
@@ -328,7 +362,7 @@ class Generator(nn.Module):
                 if last:
                     layers.append(nn.Tanh())
                 else:
-                    layers += [_norm2d(norm, cout), nn.ReLU()]
+                    layers += [_norm2d(norm, cout), _act(activation)]
                     if attention == sides[i]:
                         layers.append(SelfAttention(cout))
         else:
@@ -340,11 +374,11 @@ class Generator(nn.Module):
                 layers.append(SelfAttention(ch))
             ups = (True, True, True) if image_size == 32 else (False, True, True)
             for up, side in zip(ups, _G_SIDES[arch, image_size]):
-                layers.append(_GBlock(ch, ch, up, norm))
+                layers.append(_GBlock(ch, ch, up, norm, activation))
                 if attention == side and side != image_size and not placed:
                     layers.append(SelfAttention(ch))
                     placed = True
-            layers += [_norm2d(norm, ch), nn.ReLU(), nn.Conv2d(ch, channels, 3, padding=1),
+            layers += [_norm2d(norm, ch), _act(activation), nn.Conv2d(ch, channels, 3, padding=1),
                        nn.Tanh()]
         self.net = nn.Sequential(*layers)
 
@@ -384,9 +418,10 @@ class Discriminator(nn.Module):
 
     def __init__(self, *, arch="dcgan", image_size=32, channels=3, width=64, norm="batch",
                  attention=None, minibatch_std=False, minibatch_std_group=4,
-                 minibatch_discrimination=None, pack=1):
+                 minibatch_discrimination=None, pack=1, activation="relu"):
         super().__init__()
         check_int("pack", pack, minimum=1)
+        check_choice("activation", activation, ACTIVATIONS)
         _check_network(arch, image_size, channels, width, norm)
         check_choice("attention (discriminator)", attention,
                      (None,) + attention_sides(arch, image_size)[1])
@@ -404,7 +439,7 @@ class Discriminator(nn.Module):
                 layers.append(nn.Conv2d(cin, cout, k, s, p, bias=not normed))
                 if normed:
                     layers.append(_norm2d(norm, cout))
-                layers.append(nn.LeakyReLU(0.2))
+                layers.append(_act(activation, 0.2))
                 if attention == sides[i]:
                     layers.append(SelfAttention(cout))
             out_channels, out_side = 4 * w, sides[-1]
@@ -413,11 +448,11 @@ class Discriminator(nn.Module):
             downs = (True, True, False, False)
             placed = False
             for i, (down, side) in enumerate(zip(downs, sides)):
-                layers.append(_DBlock(channels if i == 0 else ch, ch, down, norm, first=i == 0))
+                layers.append(_DBlock(channels if i == 0 else ch, ch, down, norm, first=i == 0, activation=activation))
                 if attention == side and not placed:
                     layers.append(SelfAttention(ch))
                     placed = True
-            layers.append(nn.ReLU())
+            layers.append(_act(activation))
             out_channels, out_side = ch, sides[-1]
         self.body = nn.Sequential(*layers)
         self.minibatch_std = MinibatchStdDev(minibatch_std_group) if minibatch_std else None
@@ -514,7 +549,7 @@ def make_models(arch: str = "dcgan", image_size: int = 32, channels: int = 3, wi
                 latent: int | None = None, *, norm=None, spectral_norm=None, attention=None,
                 minibatch_std: bool = False, minibatch_std_group: int = 4,
                 minibatch_discrimination=None, pack: int = 1, init: str | None = None,
-                seed: int | None = None) -> tuple[Generator, Discriminator]:
+                activation: str = "relu", seed: int | None = None) -> tuple[Generator, Discriminator]:
     """A generator ``G`` (player ``x``) and a discriminator ``D`` (player ``y``).
 
     Parameters
@@ -542,6 +577,10 @@ def make_models(arch: str = "dcgan", image_size: int = 32, channels: int = 3, wi
     pack : PacGAN's packing degree ``m`` (Lin et al. 2018): D judges ``m`` images at once.
     init : ``"normal"`` (N(0, 0.02), DCGAN) or ``"xavier"`` (Glorot-uniform); None: the
         architecture's paper (normal for ``"dcgan"``, xavier for ``"resnet"``).
+    activation : ``"relu"`` (the papers': ReLU, and LeakyReLU(0.2) in a DCGAN's D) or
+        ``"smooth"`` (:class:`SmoothLeaky`: GELU, and ``0.2 x + 0.8 GELU(x)`` in D), whose
+        Hessian changes continuously with the weights (the update map's linearisation holds
+        over a neighbourhood, not only inside one activation pattern).
     seed : seed of the initial weights (and of spectral norm's power-iteration vectors); the
         global torch RNG is left untouched. None draws from the global RNG.
 
@@ -590,16 +629,18 @@ def make_models(arch: str = "dcgan", image_size: int = 32, channels: int = 3, wi
             check_int("minibatch_discrimination", value, minimum=1)
     init = ("normal" if arch == "dcgan" else "xavier") if init is None else init
     check_choice("init", init, INITS)
+    check_choice("activation", activation, ACTIVATIONS)
     if seed is not None:
         check_int("seed", seed, minimum=0)
 
     def build():
         G = Generator(arch=arch, image_size=image_size, channels=channels, width=width,
-                      latent=latent, norm=norm_g, attention=att_g)
+                      latent=latent, norm=norm_g, attention=att_g, activation=activation)
         D = Discriminator(arch=arch, image_size=image_size, channels=channels, width=width,
                           norm=norm_d, attention=att_d, minibatch_std=minibatch_std,
                           minibatch_std_group=minibatch_std_group,
-                          minibatch_discrimination=minibatch_discrimination, pack=pack)
+                          minibatch_discrimination=minibatch_discrimination, pack=pack,
+                          activation=activation)
         for net, sn in ((G, sn_g), (D, sn_d)):
             _init_weights(net, init)
             if sn:  # after the initialisation: the parametrisation keeps the raw weight

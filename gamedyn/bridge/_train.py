@@ -337,7 +337,7 @@ def models_of(config: TrainConfig, channels: int):
                        latent=config.latent, norm=config.norms(), spectral_norm=config.spectral_norm,
                        attention=config.attention, minibatch_std=config.minibatch_std,
                        minibatch_discrimination=(B, config.minibatch_kernel_dim) if B else None, pack=config.pack,
-                       seed=config.seed)
+                       activation=config.activation, seed=config.seed)
 
 
 class _Run:

@@ -40,6 +40,8 @@ def add_parser(sub) -> None:
     parser.add_argument("--eps", type=float, default=1e-6, help="size of the perturbation (default 1e-6; the run is rebuilt in float64)")
     parser.add_argument("--unfrozen", action="store_true",
                         help="run the check with the real Adam / RMSProp (second moment training), not frozen")
+    parser.add_argument("--lr-scale", type=float, default=1.0,
+                        help="multiply the rule's step sizes by this at the same point and state (default 1)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(run=run)
 
@@ -57,11 +59,13 @@ def run(args) -> int:
         raise ValueError(f"--tol {args.tol} is not accepted; expected a positive number")
     if not args.eps > 0:
         raise ValueError(f"--eps {args.eps} is not accepted; expected a positive number")
+    if not args.lr_scale > 0:
+        raise ValueError(f"--lr-scale {args.lr_scale} is not accepted; expected a positive number")
     if args.rule is not None and args.rule not in RULES:
         raise ValueError(f"--rule {args.rule!r} is not accepted; expected one of {', '.join(RULES)}")
     out = run_update_spectrum(Path(args.run_dir), args.rule, args.k, batch=args.batch, seed=args.seed, tol=args.tol,
                               maxiter=args.maxiter, device=args.device, response=args.response,
-                              horizon=args.horizon, eps=args.eps, frozen=not args.unfrozen)
+                              horizon=args.horizon, eps=args.eps, frozen=not args.unfrozen, lr_scale=args.lr_scale)
     if args.json:
         print(json.dumps(out, indent=2))
         return 0

@@ -13,6 +13,7 @@ from gamedyn.bridge._models import (
     MinibatchDiscrimination,
     MinibatchStdDev,
     SelfAttention,
+    SmoothLeaky,
     attention_sides,
     count_parameters,
     freeze_spectral_norm,
@@ -48,6 +49,7 @@ def _option_sets(arch, size):
         dict(channels=1, minibatch_discrimination=(5, 3)),
         dict(channels=3, norm="none", spectral_norm=True, minibatch_std=True,
              minibatch_discrimination=(4, 2), attention=(sides_g[-1], sides_d[0])),
+        dict(channels=1, activation="smooth"),
     ]
     for g, d in itertools.zip_longest(sides_g, sides_d):
         sets.append(dict(channels=1, attention=(g, d)))
@@ -332,6 +334,46 @@ def test_models_differentiate_twice_through_every_layer():
     assert any(g is not None and float(g.abs().sum()) > 0 for g in second)
 
 
+# -- the smooth activation ------------------------------------------------------------------
+
+
+def test_smooth_leaky_is_gelu_based_and_twice_differentiable_at_zero():
+    # GELU(x) = x Phi(x): far from 0 it is ReLU (Phi(8) = 1 - 6.2e-16), so SmoothLeaky(a) is
+    # LeakyReLU(a) there; at 0 its second derivative is (1 - a) 2 phi(0) = (1 - a) sqrt(2 / pi),
+    # finite where ReLU's is a Dirac delta.
+    from math import erf, pi, sqrt
+
+    x = torch.tensor([-9.0, -8.0, 8.0, 9.0, 0.3, -0.7], dtype=torch.float64)
+    for leak in (0.0, 0.2):
+        act = SmoothLeaky(leak)
+        far = act(x[:4])
+        torch.testing.assert_close(far, torch.nn.LeakyReLU(leak)(x[:4]), rtol=0, atol=1e-14)
+        near = [leak * v + (1 - leak) * v * 0.5 * (1 + erf(v / sqrt(2))) for v in x[4:].tolist()]
+        torch.testing.assert_close(act(x[4:]), torch.tensor(near, dtype=torch.float64), rtol=1e-15, atol=0)
+        zero = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+        (first,) = torch.autograd.grad(act(zero).sum(), zero, create_graph=True)
+        (second,) = torch.autograd.grad(first.sum(), zero)
+        assert abs(float(first) - (leak + (1 - leak) * 0.5)) < 1e-15  # Phi(0) = 1/2
+        assert abs(float(second) - (1 - leak) * sqrt(2 / pi)) < 1e-15
+
+
+@pytest.mark.parametrize("arch", ["dcgan", "resnet"])
+def test_smooth_models_have_the_relu_models_parameters_and_no_relu(arch):
+    # the activation has no parameters: the same seed gives the same weights, and a checkpoint
+    # of one loads into the other
+    relu = make_models(arch, image_size=28, channels=1, width=WIDTH, seed=0)
+    smooth = make_models(arch, image_size=28, channels=1, width=WIDTH, activation="smooth", seed=0)
+    for a, b in zip(relu, smooth):
+        assert list(a.state_dict()) == list(b.state_dict())
+        assert all(torch.equal(u, v) for u, v in zip(a.state_dict().values(), b.state_dict().values()))
+        kinds = {type(m) for m in b.modules()}
+        assert SmoothLeaky in kinds and not kinds & {torch.nn.ReLU, torch.nn.LeakyReLU}
+        z = torch.randn(3, 128 if arch == "resnet" else 100) if a is relu[0] else torch.randn(3, 1, 28, 28)
+        assert not torch.equal(a(z), b(z))  # and they compute something else
+    leaks = {m.leak for m in smooth[1].modules() if isinstance(m, SmoothLeaky)}
+    assert leaks == ({0.2} if arch == "dcgan" else {0.0})  # DCGAN's D is leaky, SNGAN's is not
+
+
 # -- bad input ------------------------------------------------------------------------------
 
 
@@ -347,6 +389,7 @@ def test_models_differentiate_twice_through_every_layer():
     (dict(attention=(None, 2)), "attention (discriminator)=2 is not accepted"),
     (dict(minibatch_discrimination=50), "minibatch_discrimination=50 is not accepted"),
     (dict(init="he"), "init='he' is not accepted"),
+    (dict(activation="tanh"), "activation='tanh' is not accepted; expected one of 'relu', 'smooth'"),
 ])
 def test_bad_options_are_named(kwargs, message):
     with pytest.raises(ValueError) as info:

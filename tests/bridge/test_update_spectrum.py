@@ -367,7 +367,30 @@ def test_gamedyn_update_spectrum_end_to_end(tiny_run):
     assert text.returncode == 0 and f"linearised state n = {printed['n']:,}" in text.stdout
 
 
+def test_lr_scale_scales_the_step_at_the_same_point(tmp_path):
+    """Simultaneous GDA without a base: the map is I + s lr J, eigenvalues 1 + s lr lambda, so
+    at lr_scale s the top modulus is 1 + s lr max Re lambda (to second order in lr Im
+    lambda, below 1e-9 here: the docstring of run_update_spectrum), with J's rightmost
+    eigenvalue from run_spectrum on the same batch; the scale goes through the saved
+    optimizer state (torch's format restores the run's lr)."""
+    from gamedyn.bridge._check import run_update_spectrum
+
+    config = gd.bridge.TrainConfig(out=str(tmp_path), data="islands", n_data=32, width=1, latent=1, norm="none",
+                                   rule="gda", base="none", lr=1e-3, batch=4, steps=10, sample_every=0,
+                                   checkpoint_every=0)
+    gd.bridge.train(config, stop_after=1, progress=False, tensorboard=False)
+    jacobian = gd.bridge.run_spectrum(tmp_path, k=1, which="LR", batch=4, tol=1e-10)
+    for scale in (0.5, 4.0):
+        update = run_update_spectrum(tmp_path, k=1, batch=4, tol=1e-10, lr_scale=scale)
+        assert update["lr"] == scale * 1e-3 and update["lr_scale"] == scale
+        # ARPACK's relative tolerance 1e-10 on each side; (s lr Im)^2 / 2 below 1e-9
+        assert abs(update["rho"] - (1 + scale * 1e-3 * jacobian["max_real"])) < 1e-9
+    with pytest.raises(ValueError, match="lr_scale=0 is not accepted"):
+        run_update_spectrum(tmp_path, k=1, batch=4, lr_scale=0)
+
+
 @pytest.mark.parametrize("argv, message", [
+    (["update-spectrum", "nowhere", "--lr-scale", "-1"], "--lr-scale -1.0 is not accepted"),
     (["update-spectrum", "nowhere"], "run='nowhere' is not accepted; expected a training folder"),
     (["update-spectrum", "nowhere", "--k", "0"], "--k 0 is not accepted; expected an integer >= 1"),
     (["update-spectrum", "nowhere", "--eps", "0"], "--eps 0.0 is not accepted"),
