@@ -20,7 +20,16 @@ Writes, atomically after every finished (rule, seed):
   error against horizon; ``results/linear_response.png``: predicted against observed
   log-growth, one point per rule x seed, the diagonal drawn.
 
-    python benchmarks/linear_response.py                 # 6 rules x 3 seeds at smoke size
+The study also separates what breaks the prediction, on seed 0 of every rule:
+
+* **smooth activations** (``activation="smooth"``: GELU-based, infinitely differentiable)
+  against the papers' ReLU / LeakyReLU, whose Hessian jumps wherever a unit crosses its kink;
+* **the step size**: the same checkpoint and optimiser state with every step size scaled by
+  0.1, 0.01 and 0.001 (``run_update_spectrum(lr_scale=...)``), horizon 10, second moment
+  frozen. Both the predicted growth per step and the map's change per step shrink with the
+  step; the scan shows whether their ratio does.
+
+    python benchmarks/linear_response.py                 # 6 rules x 3 seeds, + smooth seed 0, + the scan
     python benchmarks/linear_response.py --tiny --seeds 1 --rules sim-gda   # a smoke test
 
 Each run folder (``runs/linear_response/``) keeps its training checkpoint and its
@@ -31,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shlex
 import sys
@@ -56,28 +66,35 @@ SMOKE = dict(data="islands", n_data=2000, width=8, batch=32, steps=600, log_ever
 TINY = dict(data="islands", n_data=100, width=2, batch=8, steps=4, log_every=2, eval_every=4, eval_samples=100,
             classifier_steps=20, sample_every=4, checkpoint_every=4, lr=5e-4, base="adam", feature_metrics="never")
 HORIZON, TINY_HORIZON = 200, 5
+#: The step-size scan: factors of every step size, the horizon they run to, the seeds scanned.
+SCALES, SCAN_HORIZON = (0.1, 0.01, 0.001), 10
 #: The perturbation: small against float64 rounding of O(1) parameters (1e-16) by ten orders,
 #: small against the nonlinearity (checked by the tangent column).
 EPS = 1e-6
 
 
-def one(rule_name, seed, *, cache: Path, tiny: bool):
-    """Train (or resume) one run and run the linear-response check, frozen and not."""
+def one(rule_name, seed, *, cache: Path, tiny: bool, activation: str = "relu", scan: bool = False):
+    """Train (or resume) one run and run the linear-response check, frozen and not (and the
+    step-size scan when ``scan``)."""
     import gamedyn as gd
     from gamedyn.bridge._check import run_update_spectrum
 
-    folder = cache / f"{rule_name}-s{seed}{'-tiny' if tiny else ''}"
+    smooth = "-smooth" if activation == "smooth" else ""
+    folder = cache / f"{rule_name}-s{seed}{smooth}{'-tiny' if tiny else ''}"
     done = folder / "response.json"
     if done.exists():
         saved = json.loads(done.read_text())
         # responses written before the map's drift was measured are redone (training is kept)
         if all("map_drift" in r["linear_response"] for r in saved["responses"].values()):
-            return saved
-    config = gd.bridge.TrainConfig(**(TINY if tiny else SMOKE), **RULES[rule_name], seed=seed, out=str(folder / "run"))
+            saved.setdefault("activation", activation)
+            return scanned(saved, folder, tiny) if scan else saved
+    config = gd.bridge.TrainConfig(**(TINY if tiny else SMOKE), **RULES[rule_name], seed=seed, out=str(folder / "run"),
+                                   activation=activation)
     tic = time.perf_counter()
     gd.bridge.train(config, progress=False, resume=(folder / "run" / "checkpoint.pt").exists())
     train_seconds = time.perf_counter() - tic
-    out = {"rule": rule_name, "seed": seed, "train_seconds": round(train_seconds, 1), "responses": {}}
+    out = {"rule": rule_name, "seed": seed, "activation": activation, "train_seconds": round(train_seconds, 1),
+           "responses": {}}
     for frozen in (True, False):
         tic = time.perf_counter()
         result = run_update_spectrum(folder / "run", k=2 if tiny else 6, tol=1e-6 if tiny else 1e-8, response=True,
@@ -85,16 +102,61 @@ def one(rule_name, seed, *, cache: Path, tiny: bool):
         result["seconds"] = round(time.perf_counter() - tic, 1)
         out["responses"]["frozen" if frozen else "unfrozen"] = result
     write_atomically(done, json.dumps(out, indent=1) + "\n")
+    return scanned(out, folder, tiny) if scan else out
+
+
+def scanned(saved: dict, folder: Path, tiny: bool) -> dict:
+    """``saved`` with the step-size scan (frozen second moment) added: one entry per factor
+    of the step sizes, each written to ``response.json`` as it finishes."""
+    from gamedyn.bridge._check import run_update_spectrum
+
+    scan = saved.setdefault("scan", {})
+    for scale in SCALES:
+        if str(scale) in scan:
+            continue
+        tic = time.perf_counter()
+        result = run_update_spectrum(folder / "run", k=2 if tiny else 6, tol=1e-6 if tiny else 1e-8, response=True,
+                                     horizon=TINY_HORIZON if tiny else SCAN_HORIZON, eps=EPS, frozen=True,
+                                     lr_scale=scale)
+        r = result["linear_response"]
+        scan[str(scale)] = {"lr": result["lr"], "rho": result["rho"], "eigenvalues": result["eigenvalues"],
+                            "at_10": r["at_10"], "observed_log_growth": r["observed_log_growth"],
+                            "tangent_log_growth": r["tangent_log_growth"], "map_drift": r["map_drift"],
+                            "seconds": round(time.perf_counter() - tic, 1)}
+        write_atomically(folder / "response.json", json.dumps(saved, indent=1) + "\n")
+    return saved
+
+
+def scan_rows(result) -> list[dict]:
+    """The step-size scan of one run: scale 1 from its frozen response, then each factor."""
+    if "scan" not in result:
+        return []
+    frozen = result["responses"]["frozen"]
+    entries = [(1.0, frozen["lr"], frozen["linear_response"]["at_10"], frozen["linear_response"]["map_drift"])]
+    entries += [(float(k), v["lr"], v["at_10"], v["map_drift"]) for k, v in result["scan"].items()]
+    out = []
+    for scale, lr, at, drift in sorted(entries, key=lambda e: -e[0]):
+        p, h = at["predicted_log_growth"], at["horizon"]
+        # the map's change per step (the drift after h - 1 steps over h - 1) against the
+        # predicted growth per step: what the linearisation must be small against
+        rate = drift[h - 1] / (h - 1) if h > 1 and len(drift) >= h else None
+        out.append({"rule": result["rule"], "seed": result["seed"], "activation": result.get("activation", "relu"),
+                    "lr_scale": scale, "lr": lr, "horizon": h, "predicted_log_growth": p,
+                    "observed_log_growth": at["observed_log_growth"], "tangent_log_growth": at["tangent_log_growth"],
+                    "relative_error": abs(at["observed_log_growth"] - p) / abs(p) if p else None,
+                    "drift_per_step": rate, "drift_over_growth": rate / abs(math.expm1(-p)) if rate is not None and p else None})
     return out
 
 
 def rows_of(result, size):
     out = []
+    activation = result.get("activation", "relu")
     for key, spec in result["responses"].items():
         r = spec["linear_response"]
         for label, at in (("10", r["at_10"]), ("e_folding", r["at_e_folding"])):
             out.append({
-                "size": size, "rule": result["rule"], "seed": result["seed"], "checkpoint_step": spec["step"],
+                "size": size, "rule": result["rule"], "seed": result["seed"], "activation": activation,
+                "checkpoint_step": spec["step"],
                 "predicted_log_growth": at["predicted_log_growth"], "observed_log_growth": at["observed_log_growth"],
                 "tangent_log_growth": at["tangent_log_growth"], "predicted_period": at["predicted_period"],
                 "observed_period": at["observed_period"], "frozen": key == "frozen", "horizon": at["horizon"],
@@ -110,7 +172,7 @@ def relative_error(row):
     return abs(row["observed_log_growth"] - p) / abs(p) if p != 0 else float("inf")
 
 
-def render(rows, results, command, seconds, tiny) -> str:
+def header(command, seconds, tiny) -> list[str]:
     lines = [
         "# Linear response: the real network's update-map spectrum against a measured perturbation",
         "",
@@ -127,6 +189,12 @@ def render(rows, results, command, seconds, tiny) -> str:
     ]
     if tiny:
         lines += ["**Tiny smoke configuration (networks and steps cut to seconds): not a result.**", ""]
+    return lines
+
+
+def tables(rows, suffix: str) -> list[str]:
+    """The frozen and real-Adam tables of ``rows`` (headings end with ``suffix``)."""
+    lines = []
     for frozen in (True, False):
         sel = [r for r in rows if r["frozen"] == frozen]
         if not sel:
@@ -135,7 +203,7 @@ def render(rows, results, command, seconds, tiny) -> str:
         errors = [relative_error(r) for r in at10]
         signs = [np.sign(r["observed_log_growth"]) == np.sign(r["predicted_log_growth"]) for r in at10]
         lines += [
-            f"## {'Frozen second moment (the model)' if frozen else 'Real Adam (second moment training)'}",
+            f"## {'Frozen second moment (the model)' if frozen else 'Real Adam (second moment training)'}{suffix}",
             "",
             f"At 10 steps: median relative error {100 * float(np.median(errors)):.1f} % over {len(at10)} rule x seed "
             f"runs (quartiles {100 * np.percentile(errors, 25):.1f} to {100 * np.percentile(errors, 75):.1f} %); "
@@ -152,10 +220,16 @@ def render(rows, results, command, seconds, tiny) -> str:
                 f"{100 * relative_error(r):.1f} % | {period(r['predicted_period'])} | {period(r['observed_period'])} |"
             )
         lines.append("")
+    return lines
+
+
+def render(rows, results, command, seconds, tiny, smooth_rows=(), scan=()) -> str:
+    relu = [r for r in results if r.get("activation", "relu") == "relu"]
+    lines = header(command, seconds, tiny) + tables(rows, "")
     lines += ["## Error against horizon (frozen, median over rules x seeds)", "",
               "| horizon | observed vs predicted | tangent vs predicted | observed vs tangent |", "|---|---|---|---|"]
     curves = [(res["responses"]["frozen"]["linear_response"], res["responses"]["frozen"]["log_growth"])
-              for res in results if "frozen" in res["responses"]]
+              for res in relu if "frozen" in res["responses"]]
     for h in (1, 2, 5, 10, 20, 50, 100, 200):
         obs, tan, both = [], [], []
         for r, p in curves:
@@ -188,7 +262,43 @@ def render(rows, results, command, seconds, tiny) -> str:
             lines.append(f"| {r['rule']} | {r['seed']} | {100 * r['map_drift_1']:.1f} % | {100 * r['map_drift']:.1f} % | "
                          f"{r['norm_log_growth']:+.4g} | {r['predicted_log_growth']:+.4g} |")
         lines.append("")
+    if smooth_rows:
+        lines += ["# Smooth activations", "",
+                  "The same study on the same DCGAN with `activation=\"smooth\"` (GELU in G, 0.2 x + 0.8 GELU(x) in D: "
+                  "infinitely differentiable, so the update map changes continuously with the parameters; ReLU's "
+                  "Hessian jumps wherever a unit crosses its kink).", ""]
+        lines += tables(smooth_rows, " (smooth activations)")
+    if scan:
+        lines += scan_section(scan)
     return "\n".join(lines) + "\n"
+
+
+def scan_section(scan) -> list[str]:
+    """The step-size scan's table and its medians per (activation, factor)."""
+    lines = ["# The step size: does a smaller step make the frozen-point prediction hold?", "",
+             "The same checkpoint and optimiser state, every step size multiplied by the factor (second moment frozen, "
+             f"horizon 10, seed 0). `drift per step` = |J(s_9) d - J(s_0) d| / |J(s_0) d| / 9, the update map's change "
+             "per step along the base trajectory; `growth per step` = 1 - 1/|mu| (how far J moves d per step); their "
+             "ratio is what the linearisation needs small: if it does not shrink with the step, no step size makes "
+             "the prediction hold for 10 steps.", "",
+             "| activation | factor | runs | median error at 10 | median drift per step / growth per step | sign agrees |",
+             "|---|---|---|---|---|---|"]
+    keys = sorted({(r["activation"], r["lr_scale"]) for r in scan}, key=lambda k: (k[0], -k[1]))
+    for act, scale in keys:
+        sel = [r for r in scan if (r["activation"], r["lr_scale"]) == (act, scale)]
+        err = [r["relative_error"] for r in sel if r["relative_error"] is not None]
+        ratio = [r["drift_over_growth"] for r in sel if r["drift_over_growth"] is not None]
+        signs = sum(np.sign(r["observed_log_growth"]) == np.sign(r["predicted_log_growth"]) for r in sel)
+        lines.append(f"| {act} | {scale:g} | {len(sel)} | {100 * np.median(err):.1f} % | "
+                     f"{np.median(ratio) if ratio else float('nan'):.3g} | {signs} of {len(sel)} |")
+    lines += ["", "| rule | activation | factor | lr | predicted log-growth | observed at 10 | error | drift per step / growth |",
+              "|---|---|---|---|---|---|---|---|"]
+    for r in sorted(scan, key=lambda r: (r["rule"], r["activation"], -r["lr_scale"])):
+        ratio = "–" if r["drift_over_growth"] is None else f"{r['drift_over_growth']:.3g}"
+        lines.append(f"| {r['rule']} | {r['activation']} | {r['lr_scale']:g} | {r['lr']:.3g} | "
+                     f"{r['predicted_log_growth']:+.4g} | {r['observed_log_growth']:+.4g} | "
+                     f"{100 * r['relative_error']:.1f} % | {ratio} |")
+    return lines + [""]
 
 
 def figure(rows, path: Path):
@@ -227,6 +337,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Linear-response check of the update-map spectrum on the smoke DCGAN.")
     parser.add_argument("--rules", default=",".join(RULES), help=f"subset of {','.join(RULES)}")
     parser.add_argument("--seeds", type=int, default=3, help="seeds per rule (default 3)")
+    parser.add_argument("--smooth-seeds", type=int, default=1,
+                        help="seeds per rule of the smooth-activation DCGAN (default 1; 0: none)")
+    parser.add_argument("--scan-seeds", type=int, default=1,
+                        help="seeds per rule and activation of the step-size scan (default 1; 0: none)")
     parser.add_argument("--tiny", action="store_true", help="smoke test: tiny networks, a few steps")
     parser.add_argument("--results", default=str(ROOT / "results"), help="folder of the outputs")
     parser.add_argument("--cache", default=str(ROOT / "runs" / "linear_response"), help="run folders (resumed)")
@@ -237,25 +351,36 @@ def main(argv=None) -> int:
         parser.error(f"--rules {args.rules!r}: unknown {bad}; choose from {', '.join(RULES)}")
     if args.seeds < 1:
         parser.error(f"--seeds {args.seeds}: expected at least 1")
+    for name in ("smooth_seeds", "scan_seeds"):
+        if getattr(args, name) < 0:
+            parser.error(f"--{name.replace('_', '-')} {getattr(args, name)}: expected at least 0")
     import torch
 
     torch.set_num_threads(1)  # tiny tensors on a shared CPU (see tests/bridge/conftest.py)
     results_dir, cache = Path(args.results), Path(args.cache)
     command = "python " + " ".join(shlex.quote(a) for a in ["benchmarks/linear_response.py", *(argv if argv is not None else sys.argv[1:])])
     start = time.perf_counter()
-    results, rows = [], []
-    for seed in range(args.seeds):
-        for rule in rules:
-            res = one(rule, seed, cache=cache, tiny=args.tiny)
-            results.append(res)
-            rows += rows_of(res, "smoke")
-            write_atomically(results_dir / "linear_response.json", json.dumps({"rows": rows}, indent=1) + "\n")
-            write_atomically(results_dir / "linear_response.md",
-                             render(rows, results, command, time.perf_counter() - start, args.tiny))
-            figure(rows, results_dir / "linear_response.png")
-            print(f"{rule} seed {seed}: " + "; ".join(
-                f"{k}: predicted {v['log_growth']:+.4g}, observed at 10 {v['linear_response']['at_10']['observed_log_growth']:+.4g}"
-                for k, v in res["responses"].items()), flush=True)
+    # the papers' ReLU DCGAN first (every seed), then the smooth one with its scan, then the
+    # ReLU scan: each finished (activation, rule, seed) is written at once
+    jobs = [("relu", seed, rule, False) for seed in range(args.seeds) for rule in rules]
+    jobs += [("smooth", seed, rule, seed < args.scan_seeds) for seed in range(args.smooth_seeds) for rule in rules]
+    jobs += [("relu", seed, rule, True) for seed in range(min(args.scan_seeds, args.seeds)) for rule in rules]
+    done: dict = {}
+    for activation, seed, rule, scan in jobs:
+        res = one(rule, seed, cache=cache, tiny=args.tiny, activation=activation, scan=scan)
+        done[activation, rule, seed] = res
+        results = list(done.values())
+        rows = [row for r in results if r["activation"] == "relu" for row in rows_of(r, "smoke")]
+        smooth_rows = [row for r in results if r["activation"] == "smooth" for row in rows_of(r, "smoke")]
+        scan_table = [row for r in results for row in scan_rows(r)]
+        write_atomically(results_dir / "linear_response.json", json.dumps(
+            {"rows": rows, "smooth_rows": smooth_rows, "scan": scan_table}, indent=1) + "\n")
+        write_atomically(results_dir / "linear_response.md",
+                         render(rows, results, command, time.perf_counter() - start, args.tiny, smooth_rows, scan_table))
+        figure(rows, results_dir / "linear_response.png")
+        print(f"{activation} {rule} seed {seed}: " + "; ".join(
+            f"{k}: predicted {v['log_growth']:+.4g}, observed at 10 {v['linear_response']['at_10']['observed_log_growth']:+.4g}"
+            for k, v in res["responses"].items()), flush=True)
     print(f"wrote {results_dir / 'linear_response.md'}")
     return 0
 
