@@ -68,34 +68,40 @@ TINY = dict(data="islands", n_data=100, width=2, batch=8, steps=4, log_every=2, 
 HORIZON, TINY_HORIZON = 200, 5
 #: The step-size scan: factors of every step size, the horizon they run to, the seeds scanned.
 SCALES, SCAN_HORIZON = (0.1, 0.01, 0.001), 10
+#: The arms: the papers' DCGAN on Adam; the same with smooth activations; and the smooth one
+#: trained by the rule without a base (plain gradient steps, at a step size that trains it).
+ARMS = {"relu": dict(activation="relu"), "smooth": dict(activation="smooth"),
+        "plain": dict(activation="smooth", base="none", lr=0.02)}
 #: The perturbation: small against float64 rounding of O(1) parameters (1e-16) by ten orders,
 #: small against the nonlinearity (checked by the tangent column).
 EPS = 1e-6
 
 
-def one(rule_name, seed, *, cache: Path, tiny: bool, activation: str = "relu", scan: bool = False):
+def one(rule_name, seed, *, cache: Path, tiny: bool, arm: str = "relu", scan: bool = False):
     """Train (or resume) one run and run the linear-response check, frozen and not (and the
     step-size scan when ``scan``)."""
     import gamedyn as gd
     from gamedyn.bridge._check import run_update_spectrum
 
-    smooth = "-smooth" if activation == "smooth" else ""
-    folder = cache / f"{rule_name}-s{seed}{smooth}{'-tiny' if tiny else ''}"
+    settings = ARMS[arm]
+    folder = cache / f"{rule_name}-s{seed}{'' if arm == 'relu' else '-' + arm}{'-tiny' if tiny else ''}"
     done = folder / "response.json"
     if done.exists():
         saved = json.loads(done.read_text())
         # responses written before the map's drift was measured are redone (training is kept)
         if all("map_drift" in r["linear_response"] for r in saved["responses"].values()):
-            saved.setdefault("activation", activation)
+            saved.setdefault("activation", settings["activation"])
+            saved.setdefault("arm", arm)
             return scanned(saved, folder, tiny) if scan else saved
-    config = gd.bridge.TrainConfig(**(TINY if tiny else SMOKE), **RULES[rule_name], seed=seed, out=str(folder / "run"),
-                                   activation=activation)
+    config = gd.bridge.TrainConfig(**{**(TINY if tiny else SMOKE), **RULES[rule_name], **settings}, seed=seed,
+                                   out=str(folder / "run"))
     tic = time.perf_counter()
     gd.bridge.train(config, progress=False, resume=(folder / "run" / "checkpoint.pt").exists())
     train_seconds = time.perf_counter() - tic
-    out = {"rule": rule_name, "seed": seed, "activation": activation, "train_seconds": round(train_seconds, 1),
-           "responses": {}}
-    for frozen in (True, False):
+    out = {"rule": rule_name, "seed": seed, "arm": arm, "activation": settings["activation"], "base": config.base,
+           "train_seconds": round(train_seconds, 1), "responses": {}}
+    # without a base there is no second moment to freeze: one response
+    for frozen in (True, False) if config.base != "none" else (True,):
         tic = time.perf_counter()
         result = run_update_spectrum(folder / "run", k=2 if tiny else 6, tol=1e-6 if tiny else 1e-8, response=True,
                                      horizon=TINY_HORIZON if tiny else HORIZON, eps=EPS, frozen=frozen)
@@ -140,7 +146,8 @@ def scan_rows(result) -> list[dict]:
         # the map's change per step (the drift after h - 1 steps over h - 1) against the
         # predicted growth per step: what the linearisation must be small against
         rate = drift[h - 1] / (h - 1) if h > 1 and len(drift) >= h else None
-        out.append({"rule": result["rule"], "seed": result["seed"], "activation": result.get("activation", "relu"),
+        out.append({"rule": result["rule"], "seed": result["seed"], "arm": result.get("arm", "relu"),
+                    "activation": result.get("activation", "relu"), "base": result.get("base", "adam"),
                     "lr_scale": scale, "lr": lr, "horizon": h, "predicted_log_growth": p,
                     "observed_log_growth": at["observed_log_growth"], "tangent_log_growth": at["tangent_log_growth"],
                     "relative_error": abs(at["observed_log_growth"] - p) / abs(p) if p else None,
@@ -151,11 +158,13 @@ def scan_rows(result) -> list[dict]:
 def rows_of(result, size):
     out = []
     activation = result.get("activation", "relu")
+    arm = result.get("arm", "relu")
     for key, spec in result["responses"].items():
         r = spec["linear_response"]
         for label, at in (("10", r["at_10"]), ("e_folding", r["at_e_folding"])):
             out.append({
-                "size": size, "rule": result["rule"], "seed": result["seed"], "activation": activation,
+                "size": size, "rule": result["rule"], "seed": result["seed"], "activation": activation, "arm": arm,
+                "base": result.get("base", "adam"),
                 "checkpoint_step": spec["step"],
                 "predicted_log_growth": at["predicted_log_growth"], "observed_log_growth": at["observed_log_growth"],
                 "tangent_log_growth": at["tangent_log_growth"], "predicted_period": at["predicted_period"],
@@ -192,6 +201,12 @@ def header(command, seconds, tiny) -> list[str]:
     return lines
 
 
+def title(frozen: bool, base: str) -> str:
+    if base == "none":
+        return "No base: the update map is the rule's own (nothing to freeze)"
+    return "Frozen second moment (the model)" if frozen else "Real Adam (second moment training)"
+
+
 def tables(rows, suffix: str) -> list[str]:
     """The frozen and real-Adam tables of ``rows`` (headings end with ``suffix``)."""
     lines = []
@@ -203,7 +218,7 @@ def tables(rows, suffix: str) -> list[str]:
         errors = [relative_error(r) for r in at10]
         signs = [np.sign(r["observed_log_growth"]) == np.sign(r["predicted_log_growth"]) for r in at10]
         lines += [
-            f"## {'Frozen second moment (the model)' if frozen else 'Real Adam (second moment training)'}{suffix}",
+            f"## {title(frozen, sel[0].get('base', 'adam'))}{suffix}",
             "",
             f"At 10 steps: median relative error {100 * float(np.median(errors)):.1f} % over {len(at10)} rule x seed "
             f"runs (quartiles {100 * np.percentile(errors, 25):.1f} to {100 * np.percentile(errors, 75):.1f} %); "
@@ -223,8 +238,8 @@ def tables(rows, suffix: str) -> list[str]:
     return lines
 
 
-def render(rows, results, command, seconds, tiny, smooth_rows=(), scan=()) -> str:
-    relu = [r for r in results if r.get("activation", "relu") == "relu"]
+def render(rows, results, command, seconds, tiny, smooth_rows=(), scan=(), plain_rows=()) -> str:
+    relu = [r for r in results if r.get("arm", "relu") == "relu"]
     lines = header(command, seconds, tiny) + tables(rows, "")
     lines += ["## Error against horizon (frozen, median over rules x seeds)", "",
               "| horizon | observed vs predicted | tangent vs predicted | observed vs tangent |", "|---|---|---|---|"]
@@ -268,6 +283,11 @@ def render(rows, results, command, seconds, tiny, smooth_rows=(), scan=()) -> st
                   "infinitely differentiable, so the update map changes continuously with the parameters; ReLU's "
                   "Hessian jumps wherever a unit crosses its kink).", ""]
         lines += tables(smooth_rows, " (smooth activations)")
+    if plain_rows:
+        lines += ["# Plain gradient steps", "",
+                  "The smooth DCGAN trained by each rule without a base (plain gradient steps, lr 0.02): no first "
+                  "moment in the state, no preconditioner.", ""]
+        lines += tables(plain_rows, "")
     if scan:
         lines += scan_section(scan)
     return "\n".join(lines) + "\n"
@@ -281,21 +301,22 @@ def scan_section(scan) -> list[str]:
              "per step along the base trajectory; `growth per step` = 1 - 1/|mu| (how far J moves d per step); their "
              "ratio is what the linearisation needs small: if it does not shrink with the step, no step size makes "
              "the prediction hold for 10 steps.", "",
-             "| activation | factor | runs | median error at 10 | median drift per step / growth per step | sign agrees |",
-             "|---|---|---|---|---|---|"]
-    keys = sorted({(r["activation"], r["lr_scale"]) for r in scan}, key=lambda k: (k[0], -k[1]))
-    for act, scale in keys:
-        sel = [r for r in scan if (r["activation"], r["lr_scale"]) == (act, scale)]
+             "| arm | activation | base | factor | runs | median error at 10 | median drift per step / growth per step | sign agrees |",
+             "|---|---|---|---|---|---|---|---|"]
+    order = {arm: i for i, arm in enumerate(ARMS)}
+    keys = sorted({(r["arm"], r["lr_scale"]) for r in scan}, key=lambda k: (order.get(k[0], 9), -k[1]))
+    for arm, scale in keys:
+        sel = [r for r in scan if (r["arm"], r["lr_scale"]) == (arm, scale)]
         err = [r["relative_error"] for r in sel if r["relative_error"] is not None]
         ratio = [r["drift_over_growth"] for r in sel if r["drift_over_growth"] is not None]
         signs = sum(np.sign(r["observed_log_growth"]) == np.sign(r["predicted_log_growth"]) for r in sel)
-        lines.append(f"| {act} | {scale:g} | {len(sel)} | {100 * np.median(err):.1f} % | "
+        lines.append(f"| {arm} | {sel[0]['activation']} | {sel[0]['base']} | {scale:g} | {len(sel)} | {100 * np.median(err):.1f} % | "
                      f"{np.median(ratio) if ratio else float('nan'):.3g} | {signs} of {len(sel)} |")
-    lines += ["", "| rule | activation | factor | lr | predicted log-growth | observed at 10 | error | drift per step / growth |",
+    lines += ["", "| rule | arm | factor | lr | predicted log-growth | observed at 10 | error | drift per step / growth |",
               "|---|---|---|---|---|---|---|---|"]
-    for r in sorted(scan, key=lambda r: (r["rule"], r["activation"], -r["lr_scale"])):
+    for r in sorted(scan, key=lambda r: (r["rule"], order.get(r["arm"], 9), -r["lr_scale"])):
         ratio = "–" if r["drift_over_growth"] is None else f"{r['drift_over_growth']:.3g}"
-        lines.append(f"| {r['rule']} | {r['activation']} | {r['lr_scale']:g} | {r['lr']:.3g} | "
+        lines.append(f"| {r['rule']} | {r['arm']} | {r['lr_scale']:g} | {r['lr']:.3g} | "
                      f"{r['predicted_log_growth']:+.4g} | {r['observed_log_growth']:+.4g} | "
                      f"{100 * r['relative_error']:.1f} % | {ratio} |")
     return lines + [""]
@@ -339,6 +360,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=int, default=3, help="seeds per rule (default 3)")
     parser.add_argument("--smooth-seeds", type=int, default=1,
                         help="seeds per rule of the smooth-activation DCGAN (default 1; 0: none)")
+    parser.add_argument("--plain-seeds", type=int, default=1,
+                        help="seeds per rule of the smooth DCGAN trained without a base (default 1; 0: none)")
     parser.add_argument("--scan-seeds", type=int, default=1,
                         help="seeds per rule and activation of the step-size scan (default 1; 0: none)")
     parser.add_argument("--tiny", action="store_true", help="smoke test: tiny networks, a few steps")
@@ -351,7 +374,7 @@ def main(argv=None) -> int:
         parser.error(f"--rules {args.rules!r}: unknown {bad}; choose from {', '.join(RULES)}")
     if args.seeds < 1:
         parser.error(f"--seeds {args.seeds}: expected at least 1")
-    for name in ("smooth_seeds", "scan_seeds"):
+    for name in ("smooth_seeds", "plain_seeds", "scan_seeds"):
         if getattr(args, name) < 0:
             parser.error(f"--{name.replace('_', '-')} {getattr(args, name)}: expected at least 0")
     import torch
@@ -365,20 +388,22 @@ def main(argv=None) -> int:
     jobs = [("relu", seed, rule, False) for seed in range(args.seeds) for rule in rules]
     jobs += [("smooth", seed, rule, seed < args.scan_seeds) for seed in range(args.smooth_seeds) for rule in rules]
     jobs += [("relu", seed, rule, True) for seed in range(min(args.scan_seeds, args.seeds)) for rule in rules]
+    jobs += [("plain", seed, rule, seed < args.scan_seeds) for seed in range(args.plain_seeds) for rule in rules]
     done: dict = {}
-    for activation, seed, rule, scan in jobs:
-        res = one(rule, seed, cache=cache, tiny=args.tiny, activation=activation, scan=scan)
-        done[activation, rule, seed] = res
+    for arm, seed, rule, scan in jobs:
+        res = one(rule, seed, cache=cache, tiny=args.tiny, arm=arm, scan=scan)
+        done[arm, rule, seed] = res
         results = list(done.values())
-        rows = [row for r in results if r["activation"] == "relu" for row in rows_of(r, "smoke")]
-        smooth_rows = [row for r in results if r["activation"] == "smooth" for row in rows_of(r, "smoke")]
+        by_arm = {a: [row for r in results if r.get("arm", "relu") == a for row in rows_of(r, "smoke")] for a in ARMS}
         scan_table = [row for r in results for row in scan_rows(r)]
         write_atomically(results_dir / "linear_response.json", json.dumps(
-            {"rows": rows, "smooth_rows": smooth_rows, "scan": scan_table}, indent=1) + "\n")
+            {"rows": by_arm["relu"], "smooth_rows": by_arm["smooth"], "plain_rows": by_arm["plain"], "scan": scan_table},
+            indent=1) + "\n")
         write_atomically(results_dir / "linear_response.md",
-                         render(rows, results, command, time.perf_counter() - start, args.tiny, smooth_rows, scan_table))
-        figure(rows, results_dir / "linear_response.png")
-        print(f"{activation} {rule} seed {seed}: " + "; ".join(
+                         render(by_arm["relu"], results, command, time.perf_counter() - start, args.tiny, by_arm["smooth"],
+                                scan_table, by_arm["plain"]))
+        figure(by_arm["relu"], results_dir / "linear_response.png")
+        print(f"{arm} {rule} seed {seed}: " + "; ".join(
             f"{k}: predicted {v['log_growth']:+.4g}, observed at 10 {v['linear_response']['at_10']['observed_log_growth']:+.4g}"
             for k, v in res["responses"].items()), flush=True)
     print(f"wrote {results_dir / 'linear_response.md'}")

@@ -183,8 +183,13 @@ class TorchOracle(TorchOps):
     2
     """
 
-    def __init__(self, losses, x_params, y_params, project_x=None, project_y=None, *, average=None):
+    def __init__(self, losses, x_params, y_params, project_x=None, project_y=None, *, average=None, swap=False):
         self.losses = losses
+        # swap: load a point by pointing each parameter at its tensor (``p.data = t``, no copy)
+        # instead of copying into the parameters' storage; only for callers that never keep a
+        # loaded tensor they need unchanged while writing into the parameters in place (the
+        # GameOptimizer's step, whose rule is functional)
+        self._swap = swap
         self.x_params = list(x_params)
         self.y_params = list(y_params)
         self._project_x = project_x
@@ -197,10 +202,14 @@ class TorchOracle(TorchOps):
     # -- loading points ----------------------------------------------------------------
     def _load(self, x, y):
         with torch.no_grad():
-            if x is not self.loaded[0] and x is not self.x_params:
-                torch._foreach_copy_(self.x_params, x)
-            if y is not self.loaded[1] and y is not self.y_params:
-                torch._foreach_copy_(self.y_params, y)
+            for params, point, loaded in ((self.x_params, x, self.loaded[0]), (self.y_params, y, self.loaded[1])):
+                if point is loaded or point is params:
+                    continue
+                if self._swap:
+                    for p, t in zip(params, point):
+                        p.data = t
+                else:
+                    torch._foreach_copy_(params, point)
         self.loaded = (x, y)
 
     def _losses(self, x, y):

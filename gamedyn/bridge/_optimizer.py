@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 import torch
+from torch.optim import optimizer as _optim
 
 from ..optim import Rule
 from ._backend import TorchOracle
@@ -111,9 +112,9 @@ class GameOptimizer(torch.optim.Optimizer):
     def _current_versions(self):
         return [p._version for p in self.x_params + self.y_params]
 
-    def _oracle(self, losses):
+    def _oracle(self, losses, swap=False):
         return TorchOracle(losses, self.x_params, self.y_params, self.project_x, self.project_y,
-                           average=_average_over_processes if self.all_reduce else None)
+                           average=_average_over_processes if self.all_reduce else None, swap=swap)
 
     def add_param_group(self, param_group):
         """Refused once built: a game has exactly two players, one group each."""
@@ -134,12 +135,43 @@ class GameOptimizer(torch.optim.Optimizer):
         """One step of the rule; returns the ``(loss_x, loss_y)`` of the last evaluation.
 
         ``losses`` is required (torch's optimizers make the closure optional; every game
-        rule evaluates the losses itself).
+        rule evaluates the losses itself). Step hooks (``register_step_pre_hook`` /
+        ``register_step_post_hook``, and the global ones) run as in torch's optimizers, and
+        under ``torch.profiler`` the step is recorded as ``Optimizer.step#GameOptimizer.step``.
+        Between steps the parameters hold the rule's positions themselves (no copy).
         """
+        if not torch.autograd.profiler._is_profiler_enabled:
+            return self._hooked_step(losses)
+        with torch.autograd.profiler.record_function(f"Optimizer.step#{type(self).__name__}.step"):
+            return self._hooked_step(losses)
+
+    # torch.optim.Optimizer wraps a step without this flag in a profiler record and its hooks
+    # on every call, which costs more than the rest of a small GDA step's bookkeeping: the
+    # record is opened above only while a profiler runs, and the hooks are run below.
+    step.hooked = True
+
+    def _hooked_step(self, losses):
+        args, kwargs = (self, losses), {}
+        pre = (*_optim._global_optimizer_pre_hooks.values(), *self._optimizer_step_pre_hooks.values())
+        for hook in pre:
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(f"a step pre-hook must return None or (args, kwargs), got {result!r}")
+                args, kwargs = result
+        out = self._step(*args[1:], **kwargs)
+        self._optimizer_step_code()
+        for hook in (*self._optimizer_step_post_hooks.values(), *_optim._global_optimizer_post_hooks.values()):
+            hook(self, args, kwargs)
+        return out
+
+    def _step(self, losses=None):
         if losses is None or not callable(losses):
             raise ValueError(f"losses={losses!r} is not accepted; expected the closure losses() -> (loss_x, "
                              "loss_y) that every GameOptimizer step evaluates")
-        oracle = self._oracle(losses)
+        # the parameters are pointed at each point the rule evaluates, and at the new
+        # positions at the end (no copies): nothing writes into them in place during a step
+        oracle = self._oracle(losses, swap=True)
         state = self.state
         if self._current_versions() != self._versions:
             # the parameters were changed outside (a checkpoint load, an EMA swap): start

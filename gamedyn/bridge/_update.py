@@ -272,10 +272,10 @@ def update_map_operator(optimizer, losses) -> LinearOperator:
 
 
 def _current_state(optimizer):
-    state = optimizer.state
-    if optimizer._current_versions() != optimizer._versions:
-        state = state._replace(x=optimizer._snapshot(optimizer.x_params), y=optimizer._snapshot(optimizer.y_params))
-    return state
+    """The optimizer's state with its positions copied from the parameters: between steps
+    the parameters hold the positions' tensors themselves, and the products here load other
+    points into the parameters in place."""
+    return optimizer.state._replace(x=optimizer._snapshot(optimizer.x_params), y=optimizer._snapshot(optimizer.y_params))
 
 
 def _frozen_denominators(rule, state):

@@ -4,6 +4,7 @@ learning-rate schedulers drive the rule, and checkpoints keep the scheduled step
 import numpy as np
 import pytest
 import torch
+from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 import gamedyn as gd
 
@@ -21,6 +22,45 @@ def test_it_is_a_torch_optimizer_with_one_group_per_player():
     assert [(g["player"], g["lr"], g["params"][0] is p) for g, p in zip(opt.param_groups, (x, y))] == [
         ("x", 0.1, True), ("y", 0.3, True)]
     opt.zero_grad()  # torch's; the rules read no .grad
+
+
+def test_step_hooks_and_the_profiler_record_work_as_in_torchs_optimizers():
+    x, y, losses = bilinear()
+    opt = gd.bridge.GameOptimizer(gd.optim.gda(0.1), [x], [y])
+    seen = []
+    opt.register_step_pre_hook(lambda o, args, kwargs: seen.append(("pre", o is opt, args[1] is losses)))
+    opt.register_step_post_hook(lambda o, args, kwargs: seen.append(("post", x.item())))
+    handle = register_optimizer_step_pre_hook(lambda o, a, k: seen.append(("global",)))
+    try:
+        opt.step(losses)
+    finally:
+        handle.remove()
+    # the global pre-hook runs first, then the optimizer's; the post-hook sees the moved x
+    assert seen == [("global",), ("pre", True, True), ("post", 1.0 - 0.1 * 0.5)]
+    # a pre-hook may replace the arguments, as torch's contract says
+    other = lambda: (2 * (x @ y), -2 * (x @ y))  # noqa: E731 the same game, twice the field
+    opt.register_step_pre_hook(lambda o, args, kwargs: ((args[0], other), kwargs))
+    before = (x.item(), y.item())
+    opt.step(losses)
+    assert x.item() == pytest.approx(before[0] - 0.2 * before[1], abs=1e-15)
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+        opt.step(losses)
+    assert "Optimizer.step#GameOptimizer.step" in {e.key for e in prof.key_averages()}
+
+
+def test_parameters_hold_the_positions_and_changes_made_outside_are_kept():
+    x, y, losses = bilinear()
+    opt = gd.bridge.GameOptimizer(gd.optim.extragradient(0.1), [x], [y])
+    opt.step(losses)
+    # no copy: between steps the parameters are the rule's position tensors
+    assert x.data_ptr() == opt.state.x[0].data_ptr() and y.data_ptr() == opt.state.y[0].data_ptr()
+    with torch.no_grad():
+        x.fill_(2.0)  # e.g. a projection or an EMA swap, in place
+    z = np.array([2.0, y.item()])
+    opt.step(losses)
+    # extragradient from (2, y) by hand: J = [[0, -1], [1, 0]], z+ = z + lr J (z + lr J z)
+    J = np.array([[0.0, -1.0], [1.0, 0.0]])
+    np.testing.assert_allclose([x.item(), y.item()], z + 0.1 * J @ (z + 0.1 * J @ z), rtol=1e-15)
 
 
 def test_a_scheduler_drives_the_rules_step_size():
