@@ -84,7 +84,7 @@ def one(rule_name, seed, *, cache: Path, tiny: bool, arm: str = "relu", scan: bo
     from gamedyn.bridge._check import run_update_spectrum
 
     settings = ARMS[arm]
-    folder = cache / f"{rule_name}-s{seed}{'' if arm == 'relu' else '-' + arm}{'-tiny' if tiny else ''}"
+    folder = _folder(cache, arm, seed, rule_name, tiny)
     done = folder / "response.json"
     if done.exists():
         saved = json.loads(done.read_text())
@@ -109,6 +109,19 @@ def one(rule_name, seed, *, cache: Path, tiny: bool, arm: str = "relu", scan: bo
         out["responses"]["frozen" if frozen else "unfrozen"] = result
     write_atomically(done, json.dumps(out, indent=1) + "\n")
     return scanned(out, folder, tiny) if scan else out
+
+
+def _folder(cache: Path, arm: str, seed: int, rule: str, tiny: bool) -> Path:
+    return cache / f"{rule}-s{seed}{'' if arm == 'relu' else '-' + arm}{'-tiny' if tiny else ''}"
+
+
+def _finished(cache: Path, job, tiny: bool) -> bool:
+    """Whether a job's run and (if asked) its scan are all in the cache already."""
+    arm, seed, rule, scan = job
+    done = _folder(cache, arm, seed, rule, tiny) / "response.json"
+    if not done.exists():
+        return False
+    return not scan or all(str(s) in json.loads(done.read_text()).get("scan", {}) for s in SCALES)
 
 
 def scanned(saved: dict, folder: Path, tiny: bool) -> dict:
@@ -360,6 +373,9 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=int, default=3, help="seeds per rule (default 3)")
     parser.add_argument("--smooth-seeds", type=int, default=1,
                         help="seeds per rule of the smooth-activation DCGAN (default 1; 0: none)")
+    parser.add_argument("--arms", default=",".join(ARMS),
+                        help=f"which arms to run, in this order (default {','.join(ARMS)}); finished runs of the "
+                             "others in the cache are read back")
     parser.add_argument("--plain-seeds", type=int, default=1,
                         help="seeds per rule of the smooth DCGAN trained without a base (default 1; 0: none)")
     parser.add_argument("--scan-seeds", type=int, default=1,
@@ -374,6 +390,9 @@ def main(argv=None) -> int:
         parser.error(f"--rules {args.rules!r}: unknown {bad}; choose from {', '.join(RULES)}")
     if args.seeds < 1:
         parser.error(f"--seeds {args.seeds}: expected at least 1")
+    arms = tuple(a for a in args.arms.split(",") if a)
+    if not arms or set(arms) - set(ARMS):
+        parser.error(f"--arms {args.arms!r}: choose from {', '.join(ARMS)}")
     for name in ("smooth_seeds", "plain_seeds", "scan_seeds"):
         if getattr(args, name) < 0:
             parser.error(f"--{name.replace('_', '-')} {getattr(args, name)}: expected at least 0")
@@ -385,10 +404,14 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     # the papers' ReLU DCGAN first (every seed), then the smooth one with its scan, then the
     # ReLU scan: each finished (activation, rule, seed) is written at once
-    jobs = [("relu", seed, rule, False) for seed in range(args.seeds) for rule in rules]
-    jobs += [("smooth", seed, rule, seed < args.scan_seeds) for seed in range(args.smooth_seeds) for rule in rules]
-    jobs += [("relu", seed, rule, True) for seed in range(min(args.scan_seeds, args.seeds)) for rule in rules]
-    jobs += [("plain", seed, rule, seed < args.scan_seeds) for seed in range(args.plain_seeds) for rule in rules]
+    planned = {
+        "relu": [("relu", seed, rule, seed < args.scan_seeds) for seed in range(args.seeds) for rule in rules],
+        "smooth": [("smooth", seed, rule, seed < args.scan_seeds) for seed in range(args.smooth_seeds) for rule in rules],
+        "plain": [("plain", seed, rule, seed < args.scan_seeds) for seed in range(args.plain_seeds) for rule in rules],
+    }
+    # an arm not asked for still reads back what it has finished (never trains or scans)
+    jobs = [job for arm in ARMS if arm not in arms for job in planned[arm]
+            if _finished(cache, job, args.tiny)] + [job for arm in arms for job in planned[arm]]
     done: dict = {}
     for arm, seed, rule, scan in jobs:
         res = one(rule, seed, cache=cache, tiny=args.tiny, arm=arm, scan=scan)
