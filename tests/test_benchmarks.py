@@ -151,4 +151,18 @@ def test_linear_response_study_end_to_end_on_the_tiny_configuration(tmp_path):
             "predicted_period", "observed_period", "frozen", "horizon"}
     assert rows and all(keys <= set(r) for r in rows)
     assert {(r["rule"], r["frozen"]) for r in rows} == {(a, b) for a in ("sim-gda", "optimistic") for b in (True, False)}
+    saved = json.loads((tmp_path / "results" / "linear_response.json").read_text())
+    # the smooth DCGAN on Adam (frozen and real), the smooth one without a base (one response)
+    assert {(r["rule"], r["frozen"]) for r in saved["smooth_rows"]} == {(a, b) for a in ("sim-gda", "optimistic")
+                                                                         for b in (True, False)}
+    assert {(r["rule"], r["frozen"], r["base"]) for r in saved["plain_rows"]} == {
+        ("sim-gda", True, "none"), ("optimistic", True, "none")}
+    # the step-size scan: every arm, rule and factor, the factor scaling the run's step
+    scan = saved["scan"]
+    assert {(r["arm"], r["rule"], r["lr_scale"]) for r in scan} == {
+        (arm, rule, f) for arm in ("relu", "smooth", "plain") for rule in ("sim-gda", "optimistic")
+        for f in (1.0, 0.1, 0.01, 0.001)}
+    for r in scan:
+        base_lr = 0.02 if r["arm"] == "plain" else 5e-4
+        assert r["lr"] == pytest.approx(base_lr * r["lr_scale"], rel=1e-12)
     assert (tmp_path / "results" / "linear_response.png").stat().st_size > 0
