@@ -335,13 +335,13 @@ def scan_section(scan) -> list[str]:
     return lines + [""]
 
 
-def figure(rows, path: Path):
+def figure(rows, path: Path, scan=()):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.6))
+    fig, axes = plt.subplots(1, 3 if scan else 2, figsize=(15 if scan else 10, 4.6))
     for ax, frozen in zip(axes, (True, False)):
         sel = [r for r in rows if r["frozen"] == frozen and r["horizon_kind"] == "10"]
         rules = sorted({r["rule"] for r in sel})
@@ -356,8 +356,28 @@ def figure(rows, path: Path):
         ax.set_xlabel("predicted log-growth per step (log |mu|)")
         ax.set_ylabel("observed log-growth per step, 10 steps")
         ax.set_title("second moment frozen" if frozen else "real Adam", fontsize=9)
+        if sel:
+            ax.legend(fontsize=7)
+    if scan:
+        ax = axes[2]
+        labels = {"relu": "Adam, ReLU (the papers')", "smooth": "Adam, smooth activations",
+                  "plain": "no base, smooth activations"}
+        for i, arm in enumerate(a for a in ARMS if any(r["arm"] == a for r in scan)):
+            sel = [r for r in scan if r["arm"] == arm and r["relative_error"] is not None]
+            ax.scatter([r["lr_scale"] for r in sel], [100 * r["relative_error"] for r in sel], color=f"C{i}", s=10,
+                       alpha=0.5)
+            factors = sorted({r["lr_scale"] for r in sel})
+            medians = [100 * float(np.median([r["relative_error"] for r in sel if r["lr_scale"] == f])) for f in factors]
+            ax.plot(factors, medians, color=f"C{i}", marker="o", label=f"{labels[arm]}: median over rules")
+        ax.axhline(10, color="0.4", lw=0.8, ls="--")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("step size / the run's (same checkpoint and state)")
+        ax.set_ylabel("error of the predicted log-growth at 10 steps (%)")
+        ax.set_title("the step-size scan (seed 0; dashed: 10 %)", fontsize=9)
         ax.legend(fontsize=7)
-    fig.suptitle("Linear response on the smoke DCGAN: one point per rule x seed, the diagonal dashed", fontsize=10)
+    fig.suptitle("Linear response on the smoke DCGAN: predicted vs observed, one point per rule x seed (diagonal "
+                 "dashed)" + ("; right: the error against the step size" if scan else ""), fontsize=10)
     fig.tight_layout()
     import io
 
@@ -425,7 +445,7 @@ def main(argv=None) -> int:
         write_atomically(results_dir / "linear_response.md",
                          render(by_arm["relu"], results, command, time.perf_counter() - start, args.tiny, by_arm["smooth"],
                                 scan_table, by_arm["plain"]))
-        figure(by_arm["relu"], results_dir / "linear_response.png")
+        figure(by_arm["relu"], results_dir / "linear_response.png", scan_table)
         print(f"{arm} {rule} seed {seed}: " + "; ".join(
             f"{k}: predicted {v['log_growth']:+.4g}, observed at 10 {v['linear_response']['at_10']['observed_log_growth']:+.4g}"
             for k, v in res["responses"].items()), flush=True)
