@@ -132,7 +132,7 @@ def _run(width, batch, pairs, device, start) -> Section:
         rows=rows,
         ratios=["candidate / baseline"],
         notes=(
-            "Targets: GameOptimizer overhead <= 5% for simultaneous and alternating GDA (issue 7); "
+            "Targets: GameOptimizer overhead <= 5% (issue 7), <= 2% (issue 24) for simultaneous and alternating GDA; "
             "extragradient evaluates the field twice per step, so about 2x GDA. Load average at "
             f"the end of this section: {load_average():.1f}."
         ),
