@@ -60,6 +60,9 @@ SIZES = {
     "full": dict(data="stacked-digits", image_size=28, width=16, batch=64, steps=4000, lr=2e-4, b1=0.5,
                  eval_every=1000, eval_samples=26_000, feature_metrics="never", sample_every=0,
                  checkpoint_every=500, log_every=50),
+    "gpu": dict(data="stacked-digits", image_size=28, width=64, batch=64, steps=20_000, lr=2e-4, b1=0.5,
+                eval_every=2000, eval_samples=26_000, feature_metrics="never", sample_every=0,
+                checkpoint_every=1000, log_every=50, device="cuda"),
     "tiny": dict(data="islands", n_data=400, width=4, batch=16, steps=20, lr=2e-3, eval_every=10,
                  eval_samples=200, classifier_steps=40, feature_metrics="never", sample_every=0,
                  checkpoint_every=10, log_every=5),
@@ -78,13 +81,30 @@ PUBLISHED = [
 ISLANDS_METHOD = {"gan": "gan", "gan_alternating": "gan_alternating", "extragradient": "extragradient",
                   "optimistic": "optimistic", "unrolled": "unrolled", "pacgan2": "pacgan2"}
 BOOTSTRAP = 2000
+#: Output names per size: results/stacked_digits{suffix}.{json,md}, results/cross_scale{suffix}.json.
+SUFFIX = {"full": "", "gpu": "_gpu", "tiny": ""}
 
 
-def config_of(method: str, seed: int, size: str, steps: int | None, out: Path) -> gd.bridge.TrainConfig:
+def config_of(method: str, seed: int, size: str, steps: int | None, out: Path,
+              device: str | None = None) -> gd.bridge.TrainConfig:
     settings = dict(SIZES[size], **METHODS[method][1], seed=seed, out=str(out / f"{method}-s{seed}"))
     if steps is not None:
         settings.update(steps=steps, eval_every=min(settings["eval_every"], steps))
+    if device is not None:
+        settings["device"] = device
     return gd.bridge.TrainConfig(**settings)
+
+
+def run_all(configs: list, threads: int | None, jobs: int) -> list[dict]:
+    """Every run (trained, resumed or read back), in order; ``jobs`` at once in processes of
+    their own (each with ``threads`` torch threads)."""
+    if jobs == 1:
+        return [run_one(c, threads) for c in configs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(run_one, configs, [threads] * len(configs)))
 
 
 def run_one(config: gd.bridge.TrainConfig, threads: int | None) -> dict:
@@ -105,11 +125,28 @@ def run_one(config: gd.bridge.TrainConfig, threads: int | None) -> dict:
 
 
 def _with_curve(result: dict, out: Path) -> dict:
-    evals = out / "eval.jsonl"
-    lines = [json.loads(line) for line in evals.read_text().splitlines()] if evals.exists() else []
+    lines = _jsonl(out / "eval.jsonl")
     result["curve"] = {"steps": [e["step"] for e in lines], "modes": [e["modes"] for e in lines],
                        "kl": [e["kl"] for e in lines]}
+    result["cost"] = _cost(out, lines)
     return result
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def _cost(out: Path, evals: list[dict]) -> dict:
+    """The run's CPU seconds over all its sessions (resumes included): training from the
+    logged windows (seconds per step times the steps in the window), evaluation from each
+    evaluation's own seconds. Evaluations logged before they were timed (``untimed``) fell
+    inside the next logged window, so the windows already count them, bar a run's last."""
+    train, last = 0.0, 0
+    for line in _jsonl(out / "log.jsonl"):
+        train += line["seconds_per_step"] * (line["step"] - last)
+        last = line["step"]
+    timed = [e["seconds"] for e in evals if "seconds" in e]
+    return {"train_seconds": train, "eval_seconds": float(sum(timed)), "untimed_evaluations": len(evals) - len(timed)}
 
 
 def mean_se(values) -> tuple[float, float]:
@@ -129,51 +166,65 @@ def row(method: str, results: list[dict]) -> dict:
             "kl": k, "kl_se": k_se, "per_seed_modes": modes, "per_seed_kl": kl,
             "diverged": sum(r["status"] == "diverged" for r in results),
             "steps": max(r["steps"] for r in results), "n_modes": next((f.get("n_modes") for f in finals if f), None),
-            "curves": [r["curve"] for r in results]}
+            "curves": [r["curve"] for r in results],
+            "train_seconds": sum(r["cost"]["train_seconds"] for r in results),
+            "eval_seconds": sum(r["cost"]["eval_seconds"] for r in results),
+            "untimed_evaluations": sum(r["cost"]["untimed_evaluations"] for r in results)}
 
 
 def islands_per_seed(spec: str) -> dict[str, dict[str, np.ndarray]]:
-    """Per-seed final modes and KL of each islands method of ``spec`` (``PROTOCOL/DATA``)."""
-    path = ROOT / "results" / "islands_samples.npz"
-    if not path.exists():
-        return {}
+    """Per-seed final modes and KL of each islands method of ``spec`` (``PROTOCOL/DATA``),
+    from the committed samples (``gd.islands.committed_stats``; a seed with no high-quality
+    sample has KL log k, as collapsed on one mode)."""
     protocol, data = spec.split("/")
-    mixture, _ = gd.islands.setup("gan", data, protocol=protocol)
-    out = {}
-    with np.load(path) as saved:
-        for key in saved.files:
-            p, d, method = key.split("/")
-            if (p, d) == (protocol, data):
-                s = gd.metrics.mode_stats(np.asarray(saved[key], np.float64), mixture)
-                out[method] = {"modes": np.asarray(s.modes, float), "kl": np.asarray(s.kl, float)}
+    return {m: {"modes": v["modes"], "kl": v["kl_capped"]}
+            for m, v in gd.islands.committed_stats(protocol, data).items()}
+
+
+def per_seed_images(rows: list[dict], metric: str) -> dict[str, list[float]]:
+    """Each image method's per-seed final ``metric`` under its islands name (finite values only)."""
+    return {ISLANDS_METHOD[r["method"]]: [float(v) for v in r[f"per_seed_{metric}"] if v is not None and np.isfinite(v)]
+            for r in rows if r["method"] in ISLANDS_METHOD}
+
+
+def ranking(rows: list[dict], toy: dict, metric: str) -> dict | None:
+    """Kendall's tau between the islands and image rankings by ``metric`` (both sides ranked
+    in the same direction) with a bootstrap 95 % interval resampling seeds on both sides
+    (``gd.metrics.rank_agreement``); None with fewer than three shared methods."""
+    islands = {m: v[metric] for m, v in toy.items()}
+    images = per_seed_images(rows, metric)
+    try:
+        r = gd.metrics.rank_agreement(islands, images, n_resamples=BOOTSTRAP)
+    except ValueError:
+        return None
+    return {"metric": metric, "methods": list(r.methods), "tau": r.tau, "ci_low": r.low, "ci_high": r.high,
+            "bootstrap": r.n_resamples}
+
+
+def cross_scale(rows: list[dict], toy: dict, rankings: list, size: str) -> dict:
+    """``results/cross_scale.json`` (issue 23's binding schema): the shared rules' per-seed
+    numbers on both sides, tau and its interval for modes and KL, the image size and the
+    image runs' CPU time (core-hours: each run is single-threaded)."""
+    by_metric = {r["metric"]: r for r in rankings if r is not None}
+    rules = by_metric["modes"]["methods"] if "modes" in by_metric else []
+    images = {m: {k: per_seed_images(rows, k)[m] for k in ("modes", "kl")} for m in rules}
+    settings = SIZES[size]
+    steps = max((r["steps"] for r in rows), default=settings["steps"])
+    seconds = sum(r["train_seconds"] + r["eval_seconds"] for r in rows)
+    out = {"rules": rules,
+           "islands": {m: {k: [float(x) for x in toy[m][k]] for k in ("modes", "kl")} for m in rules},
+           "images": images,
+           "image_size": {"width": settings.get("width"), "steps": steps, "batch": settings["batch"]},
+           "cpu_hours": seconds / 3600}
+    for metric in ("modes", "kl"):  # null where there is no ranking (fewer than 3 shared rules, or all tied)
+        r = by_metric.get(metric)
+        out[f"kendall_tau_{metric}"] = _number(r["tau"]) if r else None
+        out[f"kendall_tau_{metric}_ci"] = [_number(r["ci_low"]), _number(r["ci_high"])] if r else [None, None]
     return out
 
 
-def ranking(rows: list[dict], toy: dict, metric: str, rng) -> dict | None:
-    """Kendall's tau between the image and islands rankings by ``metric`` (both sides ranked
-    in the same direction), and a bootstrap 95 % interval resampling seeds on both sides."""
-    shared = [r for r in rows if ISLANDS_METHOD.get(r["method"]) in toy]
-    image = [np.asarray([v for v in r[f"per_seed_{metric}"] if v is not None and np.isfinite(v)], float)
-             for r in shared]
-    islands = [toy[ISLANDS_METHOD[r["method"]]][metric] for r in shared]
-    islands = [v[np.isfinite(v)] for v in islands]
-    if len(shared) < 3 or any(v.size == 0 for v in image + islands):
-        return None
-
-    def tau(a, b):
-        return float(stats.kendalltau([x.mean() for x in a], [x.mean() for x in b]).statistic)
-
-    observed = tau(image, islands)
-    draws = []
-    for _ in range(BOOTSTRAP):
-        a = [rng.choice(v, size=v.size) for v in image]
-        b = [rng.choice(v, size=v.size) for v in islands]
-        t = tau(a, b)
-        if np.isfinite(t):
-            draws.append(t)
-    low, high = np.percentile(draws, [2.5, 97.5]) if draws else (np.nan, np.nan)
-    return {"metric": metric, "methods": [r["method"] for r in shared], "tau": observed,
-            "ci_low": float(low), "ci_high": float(high), "bootstrap": len(draws)}
+def _number(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
 
 
 def effects(rows: list[dict], rng) -> list[dict]:
@@ -198,6 +249,20 @@ def effects(rows: list[dict], rng) -> list[dict]:
     return out
 
 
+def last_quarter(curves: list[dict], metric: str) -> list[float]:
+    """Per seed: the last evaluation of ``metric`` minus the one nearest three quarters of
+    the run (nothing for a run with fewer than two evaluations)."""
+    out = []
+    for c in curves:
+        steps, values = c["steps"], c[metric]
+        if len(steps) < 2 or values[-1] is None:
+            continue
+        i = int(np.argmin(np.abs(np.asarray(steps[:-1], float) - 0.75 * steps[-1])))
+        if values[i] is not None:
+            out.append(float(values[-1]) - float(values[i]))
+    return out
+
+
 def fmt(value, se=None, digits=1) -> str:
     if value is None or not np.isfinite(value):
         return "n/a"
@@ -211,19 +276,26 @@ def render(report: dict) -> str:
     lines = ["# Mode collapse across scales: Stacked digits beside the islands", "",
              f"Made by `{report['command']}` ({report['minutes']:.1f} min on this machine; runs under "
              f"`{report['cache']}`, resumed and read back on a rerun). Set-up ({size}): "
-             + ", ".join(f"{k}={v}" for k, v in SIZES[size].items()) + f"; {report['seeds']} seeds per method.",
+             + ", ".join(f"{k}={v}" for k, v in report["settings"].items()) + f"; {report['seeds']} seeds per method.",
              "", "## Ours", "",
-             f"| method | seeds | modes (of {n_modes}) | KL | diverged | modes over training (mean of seeds) |",
-             "|---|---|---|---|---|---|"]
+             f"| method | seeds | modes (of {n_modes}) | KL | diverged | Δ modes / Δ KL over the last quarter "
+             "| modes over training (mean of seeds) |",
+             "|---|---|---|---|---|---|---|"]
     for cal in report["calibration"]:
-        lines.append(f"| *calibration: {cal['label']}* | | {fmt(cal['modes'])} | {fmt(cal['kl'], digits=2)} | | |")
+        lines.append(f"| *calibration: {cal['label']}* | | {fmt(cal['modes'])} | {fmt(cal['kl'], digits=2)} | | | |")
     for r in rows:
         curve = r["curves"][0]["steps"] if r["curves"] else []
         means = [np.mean([c["modes"][i] for c in r["curves"] if i < len(c["modes"])]) for i in range(len(curve))]
         trace = ", ".join(f"{s}: {m:.0f}" for s, m in zip(curve, means))
+        d_modes, d_kl = last_quarter(r["curves"], "modes"), last_quarter(r["curves"], "kl")
         lines.append(f"| {r['label']} | {r['seeds']} | {fmt(r['modes'], r['modes_se'])} | "
-                     f"{fmt(r['kl'], r['kl_se'], 2)} | {r['diverged']} | {trace} |")
-    lines += ["", "Mean ± standard error over seeds, at the last evaluation.", "", "## Published", "",
+                     f"{fmt(r['kl'], r['kl_se'], 2)} | {r['diverged']} | {fmt(*mean_se(d_modes))} / "
+                     f"{fmt(*mean_se(d_kl), digits=2)} | {trace} |")
+    lines += ["", "Mean ± standard error over seeds, at the last evaluation. Δ over the last quarter: the last "
+              "evaluation minus the one at three quarters of training, per seed (a run that has flattened out "
+              f"has Δ near 0). Cost: {report['cpu_hours']:.2f} core-hours of training and evaluation over all "
+              "runs (each run single-threaded; from the runs' own logs, resumed sessions included).",
+              "", "## Published", "",
               "| source | method | modes (of 1000) | KL | how it differs from ours |", "|---|---|---|---|---|"]
     for source, method, modes, kl, note in PUBLISHED:
         lines.append(f"| {source} | {method} | {modes:g} | {kl:.2f} | {note} |")
@@ -238,6 +310,14 @@ def render(report: dict) -> str:
         lines.append(f"* by {rank['metric']}: Kendall's tau = {rank['tau']:+.2f}, bootstrap 95 % interval "
                      f"[{rank['ci_low']:+.2f}, {rank['ci_high']:+.2f}] over {len(rank['methods'])} methods "
                      f"({', '.join(rank['methods'])}).")
+    shared = [m for m in ISLANDS_METHOD if ISLANDS_METHOD[m] in report["islands_rows"] and any(r["method"] == m for r in rows)]
+    if shared:
+        lines += ["", "| method | islands modes (of 8) | islands KL | image modes | image KL |", "|---|---|---|---|---|"]
+        for m in shared:
+            toy, img = report["islands_rows"][ISLANDS_METHOD[m]], next(r for r in rows if r["method"] == m)
+            lines.append(f"| {METHODS[m][0]} | {fmt(*mean_se(toy['modes']))} | {fmt(*mean_se(toy['kl']), digits=2)} | "
+                         f"{fmt(img['modes'], img['modes_se'])} | {fmt(img['kl'], img['kl_se'], 2)} |")
+        lines.append("")
     if not any(report["rankings"]):
         lines.append("* fewer than three methods have both an islands row and an image row: no ranking yet.")
     lines += ["", "Effects against simultaneous Adam (difference of means, bootstrap 95 % interval):", ""]
@@ -275,8 +355,13 @@ def main(argv=None) -> int:
     parser.add_argument("--methods", default=",".join(METHODS), help=f"subset of {','.join(METHODS)}")
     parser.add_argument("--seeds", type=int, default=3, help="seeds per method (default 3)")
     parser.add_argument("--steps", type=int, default=None, help="training steps (default: the size's)")
-    parser.add_argument("--tiny", action="store_true", help="smoke test: image islands, tiny networks")
-    parser.add_argument("--islands", default="pacgan/ring", help="islands rows to rank against (PROTOCOL/DATA)")
+    parser.add_argument("--size", choices=tuple(SIZES), default="full",
+                        help="full: this CPU (default); gpu: the published scale on a CUDA device; tiny: smoke test")
+    parser.add_argument("--tiny", action="store_true", help="the same as --size tiny")
+    parser.add_argument("--device", default=None, help="override the size's device (auto, cpu, cuda)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="runs trained at once, each in its own process (default 1; a GPU takes several)")
+    parser.add_argument("--islands", default="veegan/ring", help="islands rows to rank against (PROTOCOL/DATA)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per run (default 1)")
     parser.add_argument("--results", default=None, help="folder of the outputs (default results/; --tiny: under --cache)")
     parser.add_argument("--cache", default=str(ROOT / "runs" / "stacked_digits"), help="the runs (resumed on a rerun)")
@@ -285,15 +370,22 @@ def main(argv=None) -> int:
     check_seeds(parser, args.seeds)
     if args.steps is not None and args.steps < 1:
         parser.error(f"--steps {args.steps}: expected at least 1")
-    size = "tiny" if args.tiny else "full"
+    if args.jobs < 1:
+        parser.error(f"--jobs {args.jobs}: expected at least 1")
+    if args.tiny and args.size != "full":
+        parser.error("--tiny is --size tiny; give one of them")
+    size = "tiny" if args.tiny else args.size
     cache = Path(args.cache) / size
-    results = Path(args.results) if args.results else (cache / "results" if args.tiny else ROOT / "results")
+    results = Path(args.results) if args.results else (cache / "results" if size == "tiny" else ROOT / "results")
     results.mkdir(parents=True, exist_ok=True)
+    suffix = SUFFIX[size]
     start = time.perf_counter()
+    configs = [config_of(method, seed, size, args.steps, cache, args.device)
+               for method in methods for seed in range(args.seeds)]
+    finished = run_all(configs, args.threads, args.jobs)
     rows = []
-    for method in methods:
-        runs = [run_one(config_of(method, seed, size, args.steps, cache), args.threads) for seed in range(args.seeds)]
-        rows.append(row(method, runs))
+    for i, method in enumerate(methods):
+        rows.append(row(method, finished[i * args.seeds:(i + 1) * args.seeds]))
         print(f"{method:16s} modes {fmt(rows[-1]['modes'], rows[-1]['modes_se'])}  KL "
               f"{fmt(rows[-1]['kl'], rows[-1]['kl_se'], 2)}  diverged {rows[-1]['diverged']}", flush=True)
     rng = np.random.default_rng(0)
@@ -301,14 +393,19 @@ def main(argv=None) -> int:
     report = {
         "command": "python " + " ".join(shlex.quote(a) for a in ["benchmarks/stacked_digits.py",
                                                                   *(argv if argv is not None else sys.argv[1:])]),
-        "size": size, "seeds": args.seeds, "cache": str(cache), "islands": args.islands,
+        "size": size, "settings": {**SIZES[size], "steps": max(r["steps"] for r in rows)}, "seeds": args.seeds,
+        "cache": str(cache), "islands": args.islands,
         "minutes": (time.perf_counter() - start) / 60, "calibration": calibration(size, 0), "rows": rows,
-        "rankings": [ranking(rows, toy, "modes", rng), ranking(rows, toy, "kl", rng)], "effects": effects(rows, rng),
+        "cpu_hours": sum(r["train_seconds"] + r["eval_seconds"] for r in rows) / 3600,
+        "islands_rows": {m: {k: [float(x) for x in v[k]] for k in ("modes", "kl")} for m, v in toy.items()},
+        "rankings": [ranking(rows, toy, "modes"), ranking(rows, toy, "kl")], "effects": effects(rows, rng),
         "published": [dict(zip(("source", "method", "modes", "kl", "note"), p)) for p in PUBLISHED],
     }
-    write_atomically(results / "stacked_digits.json", json.dumps(report, indent=1, default=float) + "\n")
-    write_atomically(results / "stacked_digits.md", render(report))
-    print(f"wrote {results / 'stacked_digits.md'} and {results / 'stacked_digits.json'}")
+    names = [f"stacked_digits{suffix}.json", f"stacked_digits{suffix}.md", f"cross_scale{suffix}.json"]
+    write_atomically(results / names[0], json.dumps(report, indent=1, default=float) + "\n")
+    write_atomically(results / names[1], render(report))
+    write_atomically(results / names[2], json.dumps(cross_scale(rows, toy, report["rankings"], size), indent=1) + "\n")
+    print("wrote " + ", ".join(str(results / n) for n in names))
     return 0
 
 

@@ -9,9 +9,12 @@ run over several seeds (cells of :func:`gamedyn.bridge.sweep`):
   iterates cycle) and inside it with R1 (Mescheder et al. 2018). Observed: the amplitude and
   period of the oscillation of ``D(real) - D(fake)``, and the rotation of the trained game's
   Jacobian (Berard et al. 2020).
-* **mode collapse** — simultaneous GDA against extragradient. Toy: spectral radius above 1
-  against below 1 on the Dirac GAN. Observed: modes captured and KL(mode histogram ||
-  uniform).
+* **mode collapse** — simultaneous GDA against extragradient. Toy: the islands table's runs
+  of the same two rules trained to convergence (VEEGAN's 8-mode ring, 8 seeds each,
+  :func:`gamedyn.islands.committed_stats`): their paired KL difference and its interval
+  give the predicted order, or none. Observed: modes captured and KL(mode histogram ||
+  uniform). ``benchmarks/stacked_digits.py`` ranks more rules on both sides (Kendall's tau,
+  ``results/cross_scale.json``).
 
 The prediction that decides each verdict is the real network's own: the top eigenvalues of
 the one-step update map of the run's rule, step size and Adam state
@@ -109,7 +112,8 @@ GAMMA_R1 = 1.0
 
 
 def _toy_predictions(config: TrainConfig, gamma_r1: float) -> dict:
-    """Regimes and spectra of the same rules on the toy games (no base: the rule itself)."""
+    """Regimes and spectra of the oscillation pair's rules on the Dirac GAN (no base: the
+    rule itself)."""
     lr = config.lr if config.base == "none" else 0.1  # the toy step size for preconditioned runs
     out = {}
     dirac = games.DiracGAN(loss=config.loss if config.loss in games.DiracGAN.LOSSES else "nonsaturating")
@@ -117,8 +121,6 @@ def _toy_predictions(config: TrainConfig, gamma_r1: float) -> dict:
     for name, game, rule in [
         ("alternating GDA", dirac, optim.gda(lr, alternating=True)),
         ("alternating GDA + R1", dirac_r1, optim.gda(lr, alternating=True)),
-        ("simultaneous GDA", dirac, optim.gda(lr)),
-        ("extragradient", dirac, optim.extragradient(lr)),
     ]:
         rho = float(analysis.spectral_radius(game, rule))
         jac = np.asarray(analysis.eigenvalues(game))
@@ -465,7 +467,7 @@ def bridge_check(size: str = "smoke", *, out="runs/bridge-check", device: str = 
         runs[name + ":rule"] = repr(build_rule(arm))
 
     pairs = [_oscillation_pair(out, runs, toy, spectrum_k, spectrum_batches, device, reuse),
-             _collapse_pair(runs, toy)]
+             _collapse_pair(runs)]
     _write_report(out, size, pairs, runs, seed_list)
     return pairs
 
@@ -546,7 +548,33 @@ def _oscillation_pair(out, runs, toy, spectrum_k, spectrum_batches, device, reus
                 f"difference goes its way: {_yes_no(_toy_agreement(obs, toy_sign))}; {period_text}{spectrum_text}"))
 
 
-def _collapse_pair(runs, toy) -> CheckPair:
+#: The islands rows that predict the mode-collapse pair: VEEGAN's 8-mode ring, where the
+#: islands table trains every rule to convergence with 8 seeds (results/islands_table.md).
+ISLANDS_PROTOCOL = ("veegan", "ring")
+#: The islands method each collapse arm is predicted by.
+_ISLANDS_METHOD = {"sim-gda": "gan", "extragradient": "extragradient"}
+
+
+def _islands_prediction() -> tuple[dict, PairedDifference | None]:
+    """The islands' per-seed modes and KL for the collapse arms, and their paired KL
+    difference (simultaneous GDA minus extragradient) with its bootstrap interval; None
+    where the committed islands samples are not installed."""
+    from ..islands import committed_stats
+
+    protocol, data = ISLANDS_PROTOCOL
+    stats = committed_stats(protocol, data)
+    if not all(m in stats for m in _ISLANDS_METHOD.values()):
+        return {n: {"islands": f"{protocol}/{data}/{m}", "available": False} for n, m in _ISLANDS_METHOD.items()}, None
+    toy = {}
+    for name, method in _ISLANDS_METHOD.items():
+        v = stats[method]
+        toy[name] = {"islands": f"{protocol}/{data}/{method}", "available": True,
+                     "modes": v["modes"].tolist(), "kl": v["kl_capped"].tolist()}
+    diff = paired_difference(stats["gan"]["kl_capped"], stats["extragradient"]["kl_capped"])
+    return toy, diff
+
+
+def _collapse_pair(runs, toy=None) -> CheckPair:
     observed = {n: {"seeds": _per_seed(runs, n)} for n in ("sim-gda", "extragradient")}
     a, b = (observed[n]["seeds"] for n in ("sim-gda", "extragradient"))
     for name in observed:
@@ -558,25 +586,33 @@ def _collapse_pair(runs, toy) -> CheckPair:
     modes = paired_difference(missed(a), missed(b))
     pred = paired_difference(_column(a, "predicted_log_growth"), _column(b, "predicted_log_growth"))
     diverged = {n: observed[n]["diverged"] for n in observed}
-    toy_sign = 1 if toy["simultaneous GDA"]["spectral_radius"] > toy["extragradient"]["spectral_radius"] else -1
+    islands, islands_diff = _islands_prediction()
+    if islands_diff is None:
+        toy_sign, islands_text = 0, "the committed islands samples are not installed: no islands prediction"
+    else:
+        toy_sign = islands_diff.sign
+        order = {1: "simultaneous GDA collapses more", -1: "extragradient collapses more",
+                 0: "no order (the interval holds 0)"}[toy_sign]
+        islands_text = (f"the islands ({'/'.join(ISLANDS_PROTOCOL)}, {islands_diff.n} seeds, trained to convergence) "
+                        f"give KL, simultaneous GDA minus extragradient, {islands_diff}: {order}; the observed "
+                        f"order goes the islands' way: {_yes_no(_toy_agreement(obs, toy_sign))}")
+        for entry in islands.values():
+            entry["kl_difference"] = islands_diff._asdict()
     return _pair(
         "mode collapse",
         ("Does the real network's update map predict which of simultaneous GDA and extragradient "
          "collapses more (larger KL of the mode histogram against uniform)?"),
-        runs, {"sim-gda": toy["simultaneous GDA"], "extragradient": toy["extragradient"]}, observed, pred, obs,
+        runs, islands, observed, pred, obs,
         toy_sign, (f"over {pred.n} paired seeds, predicted log-growth per step, simultaneous GDA minus extragradient, "
                 f"{pred}; observed KL, simultaneous GDA minus extragradient, {obs} over {obs.n} pairs, and modes "
                 f"missed {modes} (95 % bootstrap intervals); diverged runs (left out of the pairs): "
-                f"{diverged['sim-gda']} simultaneous GDA, {diverged['extragradient']} extragradient; the toy "
-                f"(Dirac GAN) predicts the {'larger' if toy_sign > 0 else 'smaller'} spectral radius for "
-                f"simultaneous GDA ({toy['simultaneous GDA']['spectral_radius']:.4f} vs "
-                f"{toy['extragradient']['spectral_radius']:.4f}), and the observed KL difference goes its way: "
-                f"{_yes_no(_toy_agreement(obs, toy_sign))}"))
+                f"{diverged['sim-gda']} simultaneous GDA, {diverged['extragradient']} extragradient; "
+                + islands_text))
 
 
 def _toy_agreement(observed: PairedDifference, toy_sign: int) -> bool | None:
-    """Whether the observed difference goes the toy's way (None: its interval holds 0)."""
-    return None if observed.sign == 0 else observed.sign == toy_sign
+    """Whether the observed difference goes the toy's way (None: either interval holds 0)."""
+    return None if observed.sign == 0 or toy_sign == 0 else observed.sign == toy_sign
 
 
 def _pair(name, question, runs, toy, observed, pred, obs, toy_sign, reason) -> CheckPair:
@@ -651,12 +687,14 @@ def _write_report(out: Path, size: str, pairs: list[CheckPair], runs: dict, seed
         f"step size {config.lr:g} and {config.base} state, {config.base + ' second moment frozen, ' if config.base != 'none' else ''}"
         "on one fixed batch, top eigenvalues by ARPACK (`gd.bridge.update_spectrum`) — at every evaluation "
         "checkpoint; log-growth = log |mu| of the top eigenvalue, averaged over the checkpoints where it is "
-        "defined. The toy column is the Dirac GAN at its equilibrium with the same rule "
-        f"(step size {pairs[0].predicted['alt-gda']['lr']}, no preconditioner). Observation: the same rule "
+        "defined. The toy column is, for oscillation, the Dirac GAN at its equilibrium with the same rule "
+        f"(step size {pairs[0].predicted['alt-gda']['lr']}, no preconditioner), and for mode collapse the "
+        "islands table's converged runs of the same rules (VEEGAN's 8-mode ring, per-seed modes and KL; a seed "
+        "with no high-quality sample counts as one mode, KL log 8). Observation: the same rule "
         "objects training a real convolutional GAN with `gamedyn.bridge` (one folder per run and seed). "
         "Verdicts: paired over seeds, 95 % percentile-bootstrap intervals of the mean difference; agrees / "
         "disagrees only when both the predicted and the observed interval exclude zero, else inconclusive.", "",
-        "| comparison | run | rule | toy rho (regime) | predicted log-growth (mean ± sd over seeds) | "
+        "| comparison | run | rule | toy (Dirac GAN or islands) | predicted log-growth (mean ± sd over seeds) | "
         "predicted rho, last checkpoint | observed (mean ± sd over seeds) | agree | toy agrees |",
         "|---|---|---|---|---|---|---|---|---|"]
     for pair in pairs:
@@ -671,7 +709,7 @@ def _write_report(out: Path, size: str, pairs: list[CheckPair], runs: dict, seed
                 seen = (f"modes {_mean_sd([r['modes'] for r in ok])} of {rows[0]['n_modes']}, KL "
                         f"{_mean_sd([r['kl'] for r in ok])}; diverged {len(rows) - len(ok)} of {len(rows)}")
             lines.append(
-                f"| {pair.name} | {name} | `{rule}` | {toy['spectral_radius']:.4f} ({toy['regime']}) | "
+                f"| {pair.name} | {name} | `{rule}` | {_toy_text(toy)} | "
                 f"{_mean_sd([r['predicted_log_growth'] for r in rows])} | "
                 f"{_median_text([r['predicted_rho_last'] for r in rows])} | {seen} | {_yes_no(pair.agree)} | "
                 f"{_yes_no(pair.toy_agree)} |")
@@ -701,6 +739,15 @@ def _write_report(out: Path, size: str, pairs: list[CheckPair], runs: dict, seed
     atomic_write(out / "report.md", lambda tmp: Path(tmp).write_text("\n".join(lines)))
     payload = [dataclasses.asdict(p) for p in pairs]
     atomic_write(out / "report.json", lambda tmp: Path(tmp).write_text(json.dumps(payload, indent=2, default=str)))
+
+
+def _toy_text(toy: dict) -> str:
+    """The toy column of a report row: the Dirac GAN's spectral radius, or the islands' scores."""
+    if "spectral_radius" in toy:
+        return f"Dirac rho {toy['spectral_radius']:.4f} ({toy['regime']})"
+    if not toy.get("available"):
+        return f"islands {toy['islands']}: not installed"
+    return f"islands {toy['islands']}: modes {_mean_sd(toy['modes'])} of 8, KL {_mean_sd(toy['kl'])}"
 
 
 def _fmt_number(value) -> str:

@@ -5,9 +5,11 @@
 
 * ``config.json`` — the configuration (a resumed run must match it, bar ``steps``);
 * ``log.jsonl`` — one JSON object per logged step: both losses, ``D(real)``, ``D(fake)``
-  and their gap, the generator's distance to its running average, seconds;
+  and their gap, the generator's distance to its running average, and the window's seconds
+  per training step (samples, evaluations and checkpoints not included);
 * ``eval.jsonl`` — one JSON object per evaluation (modes captured, KL, Fréchet distance,
-  precision / recall / density / coverage in the mode classifier's feature space);
+  precision / recall / density / coverage in the mode classifier's feature space, and the
+  seconds it took, the classifier's training or loading included);
 * ``tb/`` — the same scalars as TensorBoard events;
 * ``samples/step_0000200.png`` (the step, seven digits) — sample grids at fixed latent codes;
 * ``checkpoints/step_0000200.pt`` — with ``keep_checkpoints``, a copy of the checkpoint at
@@ -413,6 +415,7 @@ class _Run:
         from ._evaluate import classify_samples, evaluate_samples
 
         config = self.config
+        started = time.perf_counter()
         if self.clf is None:
             # trained (or loaded) on the CPU; classifies the 26,000 samples where they are made
             self.clf = mode_classifier(self.data, seed=config.seed, steps=config.classifier_steps,
@@ -436,7 +439,7 @@ class _Run:
         # a metric not computed (feature_metrics) or undefined (no finite sample) is null
         record = {"step": self.step, **{k: _finite_or_none(v) if isinstance(v, float) else v
                                         for k, v in result.summary().items() if not isinstance(v, np.ndarray)},
-                  "counts": np.asarray(result.counts).tolist()}
+                  "counts": np.asarray(result.counts).tolist(), "seconds": time.perf_counter() - started}
         if write:
             self.logger.write("eval.jsonl", record)
         return record
@@ -545,6 +548,8 @@ class _Run:
                     break
             if config.checkpoint_every and step % config.checkpoint_every == 0:
                 self.save_checkpoint()
+            if not pending:  # a window's seconds per step count training only, not the work above
+                window_start = time.perf_counter()
         bar.close()
         return status, diverged_at, message, last_eval
 

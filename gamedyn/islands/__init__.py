@@ -8,7 +8,8 @@ resumable checkpoints, and step-size schedules in stages (``start=``).
 (:func:`gamedyn.metrics.mode_stats`). :func:`setup` names the benchmark methods (plain
 GAN, alternating, extragradient, optimistic, unrolled, PacGAN) under the two published
 protocols (VEEGAN's and PacGAN's, :data:`PROTOCOLS`) used by the table;
-:func:`calibration_samples` gives the trivial answers every table scores beside them.
+:func:`calibration_samples` gives the trivial answers every table scores beside them;
+:func:`committed_stats` scores the committed table's saved samples again, per seed.
 
 >>> import gamedyn as gd
 >>> game, rule = gd.islands.setup("extragradient", "grid")
@@ -19,6 +20,7 @@ protocols (VEEGAN's and PacGAN's, :data:`PROTOCOLS`) used by the table;
 """
 
 from ._calibration import CALIBRATIONS, blob_moments, calibration_samples
+from ._committed import committed_samples_path, committed_stats
 from ._setups import BENCHMARK_SIZES, DATASETS, METHODS, PROTOCOLS, canonical_method, protocol_text, setup
 from ._train import FAILURES, TrainResult, load_result, save_result, train, train_mixture  # train: the former name
 
@@ -35,6 +37,8 @@ __all__ = [
     "CALIBRATIONS",
     "calibration_samples",
     "blob_moments",
+    "committed_stats",
+    "committed_samples_path",
     "METHODS",
     "DATASETS",
     "BENCHMARK_SIZES",

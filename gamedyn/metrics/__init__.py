@@ -8,7 +8,9 @@
   space);
 * oscillation measures of a training history: dominant period and amplitude, and
   mode-hopping detection;
-* a paired comparison over seeds with a bootstrap interval: :func:`paired_difference`.
+* a paired comparison over seeds with a bootstrap interval: :func:`paired_difference`;
+* whether two experiments rank methods alike: :func:`rank_agreement` (Kendall's tau with a
+  bootstrap interval over seeds).
 
 Every function takes plain arrays, so the PyTorch bridge applies them to classifier
 features.
@@ -24,12 +26,13 @@ PrecisionRecall(precision=1.0, recall=1.0)
 PrecisionRecall(precision=1.0, recall=0.02)
 """
 
-from . import _modes, _knn, _frechet, _oscillation, _paired
+from . import _modes, _knn, _frechet, _oscillation, _paired, _ranking
 from ._modes import *  # noqa: F403 (each module's __all__ is its public part)
 from ._knn import *  # noqa: F403 (each module's __all__ is its public part)
 from ._frechet import *  # noqa: F403 (each module's __all__ is its public part)
 from ._oscillation import *  # noqa: F403 (each module's __all__ is its public part)
 from ._paired import *  # noqa: F403 (each module's __all__ is its public part)
+from ._ranking import *  # noqa: F403 (each module's __all__ is its public part)
 
 __all__: list[str] = []
 __all__ += _modes.__all__
@@ -37,3 +40,4 @@ __all__ += _knn.__all__
 __all__ += _frechet.__all__
 __all__ += _oscillation.__all__
 __all__ += _paired.__all__
+__all__ += _ranking.__all__

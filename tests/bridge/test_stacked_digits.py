@@ -2,15 +2,20 @@
 calibration rows right by construction, and a rerun that reads the runs back."""
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+import gamedyn as gd
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run(tmp_path, *args):
-    cmd = [sys.executable, "stacked_digits.py", "--tiny", "--seeds", "2", "--methods", "gan,pacgan2",
+def run(tmp_path, *args, size=("--tiny",), methods="gan,gan_alternating,pacgan2"):
+    cmd = [sys.executable, "stacked_digits.py", *size, "--seeds", "2", "--methods", methods,
            "--cache", str(tmp_path / "cache"), "--results", str(tmp_path / "results"), *args]
     env = {**__import__("os").environ, "GAMEDYN_CACHE": str(tmp_path / "classifiers")}
     return subprocess.run(cmd, cwd=ROOT / "benchmarks", capture_output=True, text=True, timeout=900, env=env)
@@ -20,14 +25,30 @@ def test_the_tiny_study_end_to_end(tmp_path):
     done = run(tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((tmp_path / "results" / "stacked_digits.json").read_text())
-    assert [r["method"] for r in report["rows"]] == ["gan", "pacgan2"]
+    assert [r["method"] for r in report["rows"]] == ["gan", "gan_alternating", "pacgan2"]
     for r in report["rows"]:
         assert {"method", "seeds", "modes", "modes_se", "kl", "kl_se", "diverged", "steps"} <= set(r)
         assert r["seeds"] == 2 and r["steps"] == 20 and 0 <= r["modes"] <= 10
     real, one = report["calibration"]
     assert one["modes"] == 1.0  # one image repeated is one mode, whatever the classifier says
-    assert abs(one["kl"] - __import__("math").log(10)) < 1e-6  # KL(delta || uniform over 10) = log 10
+    assert abs(one["kl"] - math.log(10)) < 1e-6  # KL(delta || uniform over 10) = log 10
     assert real["modes"] == 10.0
+    cross = json.loads((tmp_path / "results" / "cross_scale.json").read_text())
+    assert set(cross) >= {"rules", "islands", "images", "kendall_tau_modes", "kendall_tau_modes_ci", "kendall_tau_kl",
+                          "kendall_tau_kl_ci", "image_size", "cpu_hours"}
+    assert cross["image_size"] == {"width": 4, "steps": 20, "batch": 16} and cross["cpu_hours"] > 0
+    # the committed islands samples (VEEGAN ring) hold all three methods with 8 seeds
+    assert cross["rules"] == ["gan", "gan_alternating", "pacgan2"]
+    assert all(len(cross["islands"][m]["modes"]) == 8 and len(cross["images"][m]["kl"]) == 2 for m in cross["rules"])
+    # tau is recomputable from the per-seed numbers in the file
+    for metric in ("modes", "kl"):
+        again = gd.metrics.rank_agreement({m: cross["islands"][m][metric] for m in cross["rules"]},
+                                          {m: cross["images"][m][metric] for m in cross["rules"]}, n_resamples=2000)
+        if cross[f"kendall_tau_{metric}"] is None:
+            assert math.isnan(again.tau)
+        else:
+            assert again.tau == cross[f"kendall_tau_{metric}"]
+            assert [again.low, again.high] == cross[f"kendall_tau_{metric}_ci"]
     text = (tmp_path / "results" / "stacked_digits.md").read_text()
     assert "Lin et al. 2018, Table 3" in text and "PacDCGAN2" in text
     again = run(tmp_path)  # finished runs are read back, not retrained
@@ -37,5 +58,32 @@ def test_the_tiny_study_end_to_end(tmp_path):
 
 
 def test_bad_arguments_are_named(tmp_path):
-    done = run(tmp_path, "--methods", "gan,wgan")
+    done = run(tmp_path, methods="gan,wgan")
     assert done.returncode == 2 and "unknown ['wgan']" in done.stderr
+    done = run(tmp_path, "--jobs", "0")
+    assert done.returncode == 2 and "--jobs 0: expected at least 1" in done.stderr
+
+
+def test_runs_in_parallel_processes_equal_the_runs_one_after_another(tmp_path):
+    # single-threaded CPU runs are deterministic: the same seeds give the same numbers
+    first, second = tmp_path / "one", tmp_path / "two"
+    assert run(first).returncode == 0
+    done = run(second, "--jobs", "2")
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = [json.loads((p / "results" / "stacked_digits.json").read_text())["rows"] for p in (first, second)]
+    assert [(r["per_seed_modes"], r["per_seed_kl"]) for r in rows[0]] == [
+        (r["per_seed_modes"], r["per_seed_kl"]) for r in rows[1]]
+
+
+@pytest.mark.slow
+def test_the_gpu_size_runs_on_the_cpu_for_two_steps(tmp_path):
+    """The script a GPU session runs (``--size gpu``: width 64, Stacked digits, 26,000
+    evaluation samples), cut to two steps on the CPU: every output under its _gpu name."""
+    done = run(tmp_path, "--device", "cpu", "--steps", "2", "--jobs", "2", size=("--size", "gpu"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads((tmp_path / "results" / "stacked_digits_gpu.json").read_text())
+    assert report["settings"]["width"] == 64 and report["settings"]["steps"] == 2
+    assert all(r["steps"] == 2 and r["n_modes"] == 1000 for r in report["rows"])
+    cross = json.loads((tmp_path / "results" / "cross_scale_gpu.json").read_text())
+    assert cross["image_size"] == {"width": 64, "steps": 2, "batch": 64}
+    assert (tmp_path / "results" / "stacked_digits_gpu.md").exists()
