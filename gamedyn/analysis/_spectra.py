@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import jax
@@ -233,10 +234,49 @@ def regime_of_rho(rho, tol: float = RATE_TOL):
     >>> gd.regime_of_rho([0.5, 1.0005, 2.0, float("nan")]).tolist()   # log 1.0005 < RATE_TOL
     [0, 1, 2, 2]
     """
-    rate = jnp.log(jnp.asarray(rho))
-    code = jnp.where(rate < -tol, 0, jnp.where(rate > tol, 2, 1))
-    return jnp.where(jnp.isnan(rate), 2, code)
+    rho = jnp.asarray(rho)
+    if not jnp.issubdtype(rho.dtype, jnp.floating) or isinstance(tol, jax.core.Tracer):
+        rate = jnp.log(rho)
+        code = jnp.where(rate < -tol, 0, jnp.where(rate > tol, 2, 1))
+        return jnp.where(jnp.isnan(rate), 2, code)
+    # the same test without a logarithm per cell (the costliest operation of a phase
+    # diagram's prediction): log is monotone, so log rho < -tol exactly when rho lies below
+    # the first float whose log reaches -tol, and likewise above
+    low, high = _log_thresholds(float(tol), np.dtype(rho.dtype).name)
+    code = jnp.where(rho < low, 0, jnp.where(rho > high, 2, 1))
+    return jnp.where(jnp.isnan(rho), 2, code)
 
+
+@functools.lru_cache(maxsize=64)
+def _log_thresholds(tol: float, dtype: str) -> tuple:
+    """``(low, high)`` in ``dtype``: the smallest float whose ``log`` is ``>= -tol`` and the
+    largest whose ``log`` is ``<= tol``, for the logarithm :func:`regime_of_rho` used to take
+    per cell (``jnp.log`` under ``jit``, which flushes subnormals to zero), found by
+    bisection over the non-negative floats in their bit order, so that comparing ``rho``
+    with them classifies every float as that logarithm does."""
+    t = np.dtype(dtype).type
+    bits = {4: np.uint32, 8: np.uint64}[np.dtype(dtype).itemsize]
+    log = jax.jit(jnp.log)
+
+    def first_false(holds):
+        """The first non-negative float where ``holds(log(float))`` is false (``inf`` if none)."""
+        lo, hi = 0, int(np.asarray(t(np.inf)).view(bits))
+        as_float = lambda k: np.asarray(bits(k)).view(dtype)[()]  # noqa: E731
+        if not holds(np.asarray(log(as_float(hi)))):
+            while hi - lo > 1:  # holds at lo, fails at hi
+                mid = (lo + hi) // 2
+                if holds(np.asarray(log(as_float(mid)))):
+                    lo = mid
+                else:
+                    hi = mid
+        return as_float(hi)
+
+    tol_t = t(tol)
+    with jax.ensure_compile_time_eval():  # called while a phase diagram's cell is traced
+        low = first_false(lambda r: r < -tol_t)
+        above = first_false(lambda r: r <= tol_t)
+    high = above if np.isinf(above) and above <= tol_t else np.nextafter(above, t(0))
+    return low, high
 
 def regime_name(code):
     """Regime name(s) for integer code(s) from :func:`regime_of_rho` or ``simulate``.

@@ -35,9 +35,10 @@ METHODS = ("auto", "generic")
 _UNROLL_MAX = 8
 # Time steps fused into one iteration of the simulation's loop (``lax.scan``'s ``unroll``):
 # XLA then runs several steps per pass over a chunk, the state in registers between them
-# (the linear maps: 3x the cell-steps per second at 16 on the 2-core Xeon, issue 25). A
-# rule's own step gains less (the Dirac GAN + R1: 1.3x at 2), and XLA duplicates a step's
-# transcendentals when it fuses many of them (0.8x at 8), so there it is small.
+# (the linear maps: 3x the cell-steps per second at 16 on the 2-core Xeon, issue 25, and 3x
+# again with the carry packed as complex numbers, see ``_windows``). A rule's own step gains
+# less (the Dirac GAN + R1: 1.3x at 2), and XLA duplicates a step's transcendentals when it
+# fuses many of them (0.8x at 8), so there it is small.
 _UNROLL_LINEAR = 16
 _UNROLL_STEP = 2
 
@@ -112,6 +113,10 @@ def _singular_values(A):
 
 
 def _rho_bilinear(game: Bilinear, rule: Rule):
+    if game.A.shape == (1, 1):
+        # the scalar game is its own block: its entries directly, with no axis of blocks to
+        # reduce over (which would split XLA's fusion into a pass per output)
+        return spectral_radius_entries(_entries(game, rule))
     # Under x = U x', y = V y' (orthogonal per player, which commutes with every rule without
     # a base) the game is sum_k s_k x'_k y'_k: one block per singular value; the |n_x - n_y|
     # unmatched coordinates see s = 0 restricted to their own player.
@@ -138,7 +143,7 @@ def _rho(game: Game, rule: Rule, method: str):
 
 
 # -- simulation ---------------------------------------------------------------------------
-def _windows(advance, sq_distance, sq_step, state, steps: int, unroll: int = 1):
+def _windows(advance, sq_distance, sq_step, state, steps: int, unroll: int = 1, packed: bool = False):
     """Run ``steps`` steps and keep what the regime needs, as :func:`gamedyn.simulate` does:
     the largest squared distance over the whole run (a non-finite or beyond-``blowup``
     iterate makes it NaN/inf/large) and over the windows ``(a, b]`` and ``(b, steps]``
@@ -147,28 +152,69 @@ def _windows(advance, sq_distance, sq_step, state, steps: int, unroll: int = 1):
 
     Three scans with static lengths: the first half only updates the running maximum, so a
     step there costs the map and one squared norm. ``unroll`` steps are fused into each
-    iteration of a scan (the same arithmetic, step by step).
+    iteration of a scan (the same arithmetic, step by step). ``packed`` (a state that is a
+    tuple of real arrays of one shape) carries the loop's real numbers two by two as complex
+    ones: XLA's CPU backend emits one loop per output of a fused loop body, each recomputing
+    the ``unroll`` coupled steps, and a complex output computes both of its parts in one
+    pass (the same operations on the same numbers, so the results are bitwise equal: 2.9x
+    the cell-steps per second on the scalar bilinear game, issue 25).
     """
     a, b = steps // 2, (3 * steps) // 4
     zero = jnp.zeros((), jnp.result_type(float))
+    if packed:
+        n = len(state)
+
+        def split(carry, extra):  # the state's coordinates and the maxima are packed apart (shapes)
+            st, maxima = carry
+            return tuple(_unpack(st, n)), _unpack(maxima, extra)
+
+        def join(st, maxima):
+            return _pack(st), _pack(maxima)
+    else:
+
+        def split(carry, extra):
+            return carry[0], list(carry[1:])
+
+        def join(st, maxima):
+            return (st, *maxima)
 
     def quiet(carry, _):
-        state, worst = carry
-        new = advance(state)
-        return (new, jnp.maximum(worst, sq_distance(new))), None
+        st, (worst,) = split(carry, 1)
+        new = advance(st)
+        return join(new, [jnp.maximum(worst, sq_distance(new))]), None
 
     def window(carry, _):
-        state, d_max, s_max = carry
-        new = advance(state)
-        return (new, jnp.maximum(d_max, sq_distance(new)), jnp.maximum(s_max, sq_step(state, new))), None
+        st, (d_max, s_max) = split(carry, 2)
+        new = advance(st)
+        return join(new, [jnp.maximum(d_max, sq_distance(new)), jnp.maximum(s_max, sq_step(st, new))]), None
 
-    (state, worst), _ = lax.scan(quiet, (state, zero), None, length=a, unroll=unroll)
-    (state, d1, s1), _ = lax.scan(window, (state, zero, zero), None, length=b - a, unroll=unroll)
-    (state, d2, s2), _ = lax.scan(window, (state, zero, zero), None, length=steps - b, unroll=unroll)
+    def scan(body, st, maxima, length):
+        carry, _ = lax.scan(body, join(st, maxima), None, length=length, unroll=unroll)
+        return split(carry, len(maxima))
+
+    state, (worst,) = scan(quiet, state, [zero], a)
+    state, (d1, s1) = scan(window, state, [zero, zero], b - a)
+    state, (d2, s2) = scan(window, state, [zero, zero], steps - b)
     # the windows cover the second half, so the whole run's maximum is the larger of the three
     # (jnp.maximum propagates NaN)
     worst = jnp.maximum(worst, jnp.maximum(d1, d2))
     return worst, d1, d2, s1, s2, sq_distance(state)
+
+
+def _pack(reals):
+    """Real arrays of one shape, two by two as complex arrays (the last padded with 0)."""
+    reals = list(reals)
+    if len(reals) % 2:
+        reals.append(jnp.zeros_like(reals[-1]))
+    return tuple(lax.complex(reals[i], reals[i + 1]) for i in range(0, len(reals), 2))
+
+
+def _unpack(values, n: int):
+    """The first ``n`` real arrays of :func:`_pack`'s output."""
+    reals = []
+    for v in values:
+        reals += [jnp.real(v), jnp.imag(v)]
+    return reals[:n]
 
 
 def _regime(d0, worst_sq, d1_sq, d2_sq, s1_sq, s2_sq, final_sq, steps, tol, blowup, atol, reference_norm):
@@ -225,7 +271,9 @@ def _observe_linear(M, w0, n_position, steps):
     def sq_step(old, new):
         return total([(new[i] - old[i]) ** 2 for i in range(n_position)])
 
-    return _windows(advance, sq_distance, sq_step, w0, steps, unroll=_UNROLL_LINEAR if m <= _UNROLL_MAX else 1)
+    small = m <= _UNROLL_MAX
+    return _windows(advance, sq_distance, sq_step, tuple(w0), steps, unroll=_UNROLL_LINEAR if small else 1,
+                    packed=small)
 
 
 def _observe_bilinear(game: Bilinear, rule: Rule, u, radius, steps):

@@ -237,3 +237,43 @@ def test_spectral_functions_name_bad_arguments():
         gd.eigenvalues(gd.games.DiracGAN(), gd.optim.gda(0.1), method="svd")
     with pytest.raises(ValueError, match="method='fast' is not accepted"):
         gd.eigenvalues(GAME, gd.optim.gda(0.1), method="fast")
+
+
+# -- regime_of_rho without a logarithm per cell ------------------------------------------
+def _by_log(rho, tol):
+    """The definition, with the logarithm taken per value under jit (as regime_of_rho did)."""
+    rate = jax.jit(jnp.log)(rho)
+    code = jnp.where(rate < -tol, 0, jnp.where(rate > tol, 2, 1))
+    return np.asarray(jnp.where(jnp.isnan(rate), 2, code))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("tol", [0.0, 1e-300, 1e-9, 1e-6, 1e-3, 0.5, 20.0, 800.0])
+def test_regime_of_rho_equals_the_logarithm_on_every_float_near_the_thresholds(tol, dtype):
+    """log is monotone, so the classification changes only at two floats; every float within
+    300 of each threshold found, on both sides, plus random and special values, classifies as
+    the per-value logarithm does (in one large array, so XLA's vectorised loop runs)."""
+    from gamedyn.analysis._spectra import _log_thresholds
+
+    if dtype == "float64" and not jax.config.jax_enable_x64:
+        pytest.skip("float64 needs x64")
+    t = np.dtype(dtype).type
+    low, high = _log_thresholds(tol, dtype)
+    around = []
+    for edge in (low, high):
+        v = np.asarray(edge, dtype)
+        for direction in (t(0), t(np.inf)):
+            w = v
+            with np.errstate(over="ignore"):  # past the largest float: inf, a value like any other
+                for _ in range(300):
+                    w = np.nextafter(w, direction)
+                    around.append(w)
+        around.append(v)
+    rng = np.random.default_rng(0)
+    values = np.concatenate([np.asarray(around, dtype), rng.uniform(0, 3, 100_000).astype(dtype),
+                             np.exp(rng.uniform(-700 if dtype == "float64" else -87, 700 if dtype == "float64" else 88,
+                                                10_000)).astype(dtype),
+                             np.asarray([0, np.inf, np.nan, 1e-320 if dtype == "float64" else 1e-40, 1], dtype)])
+    rho = jnp.asarray(values)
+    fast = np.asarray(jax.jit(lambda r: gd.regime_of_rho(r, tol))(rho))
+    np.testing.assert_array_equal(fast, _by_log(rho, tol))

@@ -91,6 +91,11 @@ def test_observed_equals_gd_simulate_cell_by_cell():
 
 
 CONFIGS = {
+    # the scalar game x y (the benchmark's grid, issue 25): its own 2x2 block, no SVD axis
+    "bilinear-1x1-alternating": (
+        lambda lr_x, lr_y: (gd.games.Bilinear([[1.0]]), gd.optim.gda((lr_x, lr_y), alternating=True)),
+        {"lr_x": np.linspace(0.05, 3.0, 5), "lr_y": np.linspace(0.05, 3.0, 4)},
+    ),
     # bilinear with unmatched coordinates (2x3), a rule with memory: 4x4 SVD blocks
     "bilinear-2x3-momentum": (
         lambda lr, beta: (gd.games.Bilinear([[1.0, 0.4, 0.0], [0.2, 0.6, 0.3]]),
@@ -150,6 +155,39 @@ def test_fast_paths_agree_with_the_generic_path(name):
     # while the linear map iterates the deviation and has none.
     resolved = finite & (np.abs(generic.rate.values) * 300 < 20)
     np.testing.assert_allclose(fast.rate.values[resolved], generic.rate.values[resolved], atol=1e-10)
+
+
+@pytest.mark.parametrize("m, unroll", [(2, 16), (3, 4), (4, 16), (5, 1)])
+def test_packed_loop_carries_give_bitwise_the_same_windows(m, unroll):
+    """The simulation's loop carries its real numbers two by two as complex ones (issue 25):
+    the same operations on the same numbers, so every window's maxima are equal bit for bit."""
+    import jax
+    import jax.numpy as jnp
+
+    from gamedyn.phase._cells import _windows
+
+    rng = np.random.default_rng(m)
+    cells = 64
+    M = jnp.asarray(rng.normal(size=(cells, m, m)) / np.sqrt(m) * 1.05)
+    w0 = jnp.asarray(rng.normal(size=(cells, m)))
+
+    def one_cell(M, w0, packed):  # as a phase diagram runs it: per cell, vmapped over the grid
+        def advance(w):
+            return tuple(sum(M[i, j] * w[j] for j in range(m)) for i in range(m))
+
+        def sq_distance(w):
+            return sum(v * v for v in w[:2])
+
+        def sq_step(old, new):
+            return sum((b - a) ** 2 for a, b in zip(old[:2], new[:2]))
+
+        return _windows(advance, sq_distance, sq_step, tuple(w0[i] for i in range(m)), 203, unroll, packed)
+
+    def run(packed):
+        return jax.jit(jax.vmap(lambda M, w: one_cell(M, w, packed)))(M, w0)
+
+    for a, b in zip(run(False), run(True)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 
 def test_steps_zero_predicts_only():
