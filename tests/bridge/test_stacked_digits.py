@@ -76,11 +76,19 @@ def test_runs_in_parallel_processes_equal_the_runs_one_after_another(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_gpu_size_runs_on_the_cpu_for_two_steps(tmp_path):
-    """The script a GPU session runs (``--size gpu``: width 64, Stacked digits, 26,000
-    evaluation samples), cut to two steps on the CPU: every output under its _gpu name."""
-    done = run(tmp_path, "--device", "cpu", "--steps", "2", "--jobs", "2", size=("--size", "gpu"))
-    assert done.returncode == 0, done.stderr[-3000:]
+def test_the_gpu_script_runs_on_the_cpu_for_two_steps(tmp_path):
+    """benchmarks/gpu_stacked_digits.sh, the command a GPU session runs (``--size gpu``:
+    width 64, Stacked digits, 26,000 evaluation samples), cut to two steps of three rules on
+    the CPU: every output under its _gpu name in $OUT."""
+    import os
+
+    env = {**os.environ, "PYTHON": sys.executable, "OUT": str(tmp_path / "results"), "JOBS": "2",
+           "CACHE": str(tmp_path / "cache"), "GAMEDYN_CACHE": str(tmp_path / "classifiers")}
+    done = subprocess.run(["bash", str(ROOT / "benchmarks" / "gpu_stacked_digits.sh"), "--device", "cpu", "--steps",
+                           "2", "--seeds", "2", "--methods", "gan,gan_alternating,pacgan2"],
+                          capture_output=True, text=True, timeout=1800, env=env)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    assert "stacked digits at the GPU size" in done.stdout
     report = json.loads((tmp_path / "results" / "stacked_digits_gpu.json").read_text())
     assert report["settings"]["width"] == 64 and report["settings"]["steps"] == 2
     assert all(r["steps"] == 2 and r["n_modes"] == 1000 for r in report["rows"])
