@@ -134,6 +134,77 @@ TECHNIQUES = {
 }
 
 
+#: The image-only techniques (no 2-D analogue): trained with ``gd.bridge.train`` on the smoke
+#: image set (bridge-check's smoke size: 10 image islands, a width-8 DCGAN, 600 steps of
+#: Adam at 5e-4, evaluated on 1,000 samples), ``IMAGE_SEEDS`` seeds each, against the same
+#: DCGAN without the technique (batch norm in G and D, simultaneous Adam, non-saturating
+#: loss), paired by seed. Scored on the final evaluation (modes of 10, KL of the mode
+#: histogram), the amplitude of the logged D(real) - D(fake)'s dominant oscillation, and
+#: divergence; no high-quality fraction exists for images.
+IMAGE_TECHNIQUES = {
+    "diffaugment": dict(
+        technique="DiffAugment", setting="colour, translation, cutout on real and generated images",
+        claim=("helps", "augmenting both sides keeps D from memorising a small data set (Zhao et al. 2020)"),
+        config={"augment": "color,translation,cutout"}, toy=(None, "no toy model (an input transformation)")),
+    "minibatch_std_conv": dict(
+        technique="minibatch standard deviation", setting="conv D, one feature map before the last layer",
+        claim=("helps", "more variation, less collapse (Karras et al. 2018, Sec. 3)"),
+        config={"minibatch_std": True}, toy=(None, "no toy model (a batch statistic)")),
+    "no_batchnorm_d": dict(
+        technique="batch norm in D", setting="removed (G keeps it)",
+        claim=("hurts", "batch norm in both networks is what made DCGAN train (Radford et al. 2016, Sec. 3)"),
+        config={"norm": "batch,none"}, toy=(None, "no toy model (a batch statistic)")),
+}
+IMAGE_SEEDS = 5
+IMAGE_METRICS = ("modes", "kl", "oscillation", "diverged")
+IMAGE_TINY = dict(n_data=400, width=4, batch=16, steps=12, log_every=2, eval_every=6, eval_samples=200,
+                  classifier_steps=40, checkpoint_every=6)
+
+
+def image_config(name: str | None, seed: int, cache: Path, tiny: bool) -> gd.bridge.TrainConfig:
+    """The run of image technique ``name`` (None: the baseline) and ``seed``."""
+    fields = {f for f in gd.bridge.TrainConfig.__dataclass_fields__}
+    settings = {k: v for k, v in gd.bridge.SIZES["smoke"].items() if k in fields}
+    settings.update(IMAGE_TINY if tiny else {}, sample_every=0, feature_metrics="never", device="cpu")
+    if name is not None:
+        settings.update(IMAGE_TECHNIQUES[name]["config"])
+    tag = f"{name or 'baseline'}{'-tiny' if tiny else ''}-s{seed}"
+    return gd.bridge.TrainConfig(**settings, seed=seed, out=str(cache / "images" / tag))
+
+
+def image_finished(config: gd.bridge.TrainConfig) -> dict | None:
+    path = Path(config.out) / "result.json"
+    if path.exists():
+        saved = json.loads(path.read_text())
+        if saved.get("steps") == config.steps and saved.get("status") in ("completed", "diverged"):
+            return saved
+    return None
+
+
+def image_scores(name: str | None, *, seeds: int, cache: Path, tiny: bool, read_back: bool) -> dict | None:
+    """Per seed: modes, KL, the oscillation amplitude of the gap and divergence (trained,
+    resumed or read back); None with ``read_back`` if a run is not finished."""
+    import torch
+
+    torch.set_num_threads(1)
+    out = {m: [] for m in IMAGE_METRICS}
+    for seed in range(seeds):
+        config = image_config(name, seed, cache, tiny)
+        saved = image_finished(config)
+        if saved is None:
+            if read_back:
+                return None
+            resume = (Path(config.out) / "checkpoint.pt").exists()
+            saved = gd.bridge.train(config, resume=resume, progress=False, tensorboard=False).to_json()
+        final = saved.get("evaluation") or {}
+        diverged = saved["status"] == "diverged"
+        out["modes"].append(np.nan if diverged else float(final.get("modes", np.nan)))
+        out["kl"].append(np.nan if diverged else float(final.get("kl", np.nan)))
+        out["oscillation"].append(float(saved["oscillation"]["gap"]["amplitude"]) if not diverged else np.nan)
+        out["diverged"].append(float(diverged))
+    return {m: np.asarray(v, float) for m, v in out.items()}
+
+
 def _setup(game_options: dict, tiny: bool):
     options = dict(game_options)
     pack = options.pop("pack", 1)
@@ -184,12 +255,14 @@ def verdict(claim: str, metric: str, effect) -> str:
 
 
 def rows_of(name: str, base: dict, treated: dict, seeds: int) -> list[dict]:
-    spec = TECHNIQUES[name]
+    image = name in IMAGE_TECHNIQUES
+    spec = IMAGE_TECHNIQUES[name] if image else TECHNIQUES[name]
     rows = []
-    for metric in METRICS:
+    for metric in IMAGE_METRICS if image else METRICS:
         effect = gd.metrics.paired_difference(treated[metric], base[metric])
         rows.append({
-            "technique": spec["technique"], "setting": spec["setting"], "name": name, "data": "ring", "seeds": seeds,
+            "technique": spec["technique"], "setting": spec["setting"], "name": name,
+            "data": "image islands (smoke)" if image else "ring", "seeds": seeds,
             "metric": metric, "baseline": float(np.nanmean(base[metric])), "treated": float(np.nanmean(treated[metric])),
             "effect": float(effect.difference), "ci_low": float(effect.low), "ci_high": float(effect.high),
             "pairs": int(effect.n),
@@ -211,6 +284,12 @@ def render(report: dict) -> str:
              "Calibration (baseline scores): " + ", ".join(
                  f"{m} {v:.3g}" for m, v in report["baseline"].items()) + "; a collapsed generator scores 1 mode, "
              "a structureless blob 4.8 modes and 0.3 % high quality (results/islands_table.md).", "",
+             *([f"Image rows (data: image islands (smoke)): `gd.bridge.train` on the 10 image islands at bridge-check's "
+                f"smoke size (width-8 DCGAN, 600 steps of Adam at 5e-4, 1,000 evaluation samples), "
+                f"{report['image_seeds']} seeds, against the same DCGAN without the technique, paired by seed; "
+                "baseline scores: " + ", ".join(f"{m} {v:.3g}" for m, v in report["image_baseline"].items())
+                + " (one image repeated scores 1 mode, KL log 10 = 2.3).", ""]
+               if report.get("image_baseline") else []),
              "| technique | setting | metric | baseline | treated | effect [95 % CI] | toy | claim | verdict |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in report["rows"]:
@@ -222,21 +301,26 @@ def render(report: dict) -> str:
                      f"{r['toy_prediction'] or '-'} | {r['claim']}: {r['claim_source']} | {r['verdict']} |")
     if report["missing"]:
         lines += ["", "Not yet run: " + ", ".join(report["missing"]) + "."]
-    lines += ["", "Toy predictions: " + "; ".join(f"{name}: {spec['toy'][1]}" for name, spec in TECHNIQUES.items())]
+    lines += ["", "Toy predictions: " + "; ".join(f"{name}: {spec['toy'][1]}"
+                                                 for name, spec in {**TECHNIQUES, **IMAGE_TECHNIQUES}.items())]
     return "\n".join(lines) + "\n"
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", default=",".join(TECHNIQUES), help=f"subset of {','.join(TECHNIQUES)}")
-    parser.add_argument("--seeds", type=int, default=8, help="seeds per row (default 8)")
+    every = {**TECHNIQUES, **IMAGE_TECHNIQUES}
+    parser.add_argument("--only", default=",".join(every), help=f"subset of {','.join(every)}")
+    parser.add_argument("--seeds", type=int, default=8, help="seeds per islands row (default 8)")
+    parser.add_argument("--image-seeds", type=int, default=IMAGE_SEEDS,
+                        help=f"seeds per image row (default {IMAGE_SEEDS})")
     parser.add_argument("--tiny", action="store_true", help="smoke test: tiny networks, a few steps")
     parser.add_argument("--read-back", action="store_true", help="train nothing: report the finished rows")
     parser.add_argument("--results", default=None, help="folder of the outputs (default results/; --tiny: under --cache)")
     parser.add_argument("--cache", default=str(ROOT / "runs" / "atlas"), help="the runs' checkpoints")
     args = parser.parse_args(argv)
-    chosen = chosen_names(parser, "--only", args.only, TECHNIQUES)
+    chosen = chosen_names(parser, "--only", args.only, every)
     check_seeds(parser, args.seeds)
+    check_seeds(parser, args.image_seeds)
     gd.enable_x64()
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
@@ -255,6 +339,9 @@ def main(argv=None) -> int:
 
     game, result = train(None, seeds=args.seeds, cache=cache, tiny=args.tiny)
     base = scores(game, result)
+    image_base = None
+    if any(name in IMAGE_TECHNIQUES for name in chosen):
+        image_base = image_scores(None, seeds=args.image_seeds, cache=cache, tiny=args.tiny, read_back=args.read_back)
     rows, done = [], []
     command = "python " + " ".join(shlex.quote(a) for a in ["benchmarks/atlas.py",
                                                              *(argv if argv is not None else sys.argv[1:])])
@@ -262,12 +349,27 @@ def main(argv=None) -> int:
     def write():
         # after every technique, so that an interrupted run keeps the rows it has
         report = {"command": command, "minutes": (time.perf_counter() - start) / 60, "seeds": args.seeds,
-                  "tiny": args.tiny, "baseline": {m: float(np.nanmean(v)) for m, v in base.items()}, "rows": rows,
-                  "missing": [n for n in TECHNIQUES if n not in done]}
+                  "image_seeds": args.image_seeds, "tiny": args.tiny,
+                  "baseline": {m: float(np.nanmean(v)) for m, v in base.items()},
+                  "image_baseline": None if image_base is None else {m: float(np.nanmean(v))
+                                                                     for m, v in image_base.items()},
+                  "rows": rows, "missing": [n for n in every if n not in done]}
         write_atomically(results / "atlas.json", json.dumps(report, indent=1) + "\n")
         write_atomically(results / "atlas.md", render(report))
 
     for name in chosen:
+        if name in IMAGE_TECHNIQUES:
+            treated = None if image_base is None else image_scores(
+                name, seeds=args.image_seeds, cache=cache, tiny=args.tiny, read_back=args.read_back)
+            if treated is None:
+                continue
+            rows += rows_of(name, image_base, treated, args.image_seeds)
+            done.append(name)
+            main_row = rows[-len(IMAGE_METRICS)]
+            print(f"{name:26s} modes {main_row['effect']:+.2f} [{main_row['ci_low']:+.2f}, {main_row['ci_high']:+.2f}]"
+                  f"  {main_row['verdict']}", flush=True)
+            write()
+            continue
         if args.read_back and not finished(name):
             continue
         game, result = train(name, seeds=args.seeds, cache=cache, tiny=args.tiny)

@@ -5,7 +5,8 @@ model predicts.
 Claims shown (from the committed runs of ``benchmarks/atlas.py``, not retrained here): each
 row is one technique in one setting on PacGAN's 8-mode ring, trained with 8 seeds under the
 islands schedule, against simultaneous Adam paired by seed (mean effect and bootstrap 95 %
-interval). The column on the right is the toy prediction (``docs/stabilisers.md``: the Dirac
+interval); rows marked [images] are the image-only techniques on the bridge's DCGAN over the
+10 image islands (5 seeds, no high-quality fraction). The column on the right is the toy prediction (``docs/stabilisers.md``: the Dirac
 GAN's linearisation, sympy-checked; ``-`` where no toy model exists) and the literature's
 claim with our verdict. Sources per row in ``results/atlas.md``.
 
@@ -21,7 +22,7 @@ import numpy as np
 import gamedyn as gd
 
 ROOT = Path(__file__).resolve().parents[1]
-PANELS = (("modes", "modes captured (of 8)"), ("high_quality", "high-quality fraction"),
+PANELS = (("modes", "modes captured (of 8; image rows of 10)"), ("high_quality", "high-quality fraction (2-D rows)"),
           ("oscillation", "oscillation amplitude of D(real) - D(fake)"))
 VERDICT_COLOURS = {"supports": "#2ca02c", "contradicts": "#d62728", "inconclusive": "0.5"}
 
@@ -36,10 +37,13 @@ def main():
     fig, axes = plt.subplots(1, len(PANELS) + 1, figsize=(17, height), layout="constrained",
                              gridspec_kw=dict(width_ratios=[1, 1, 1, 1.25]))
     y = np.arange(len(names))[::-1]
-    labels = [f"{by[n, 'modes']['technique']} ({by[n, 'modes']['setting']})".replace(" ()", "") for n in names]
+    labels = [(f"{by[n, 'modes']['technique']} ({by[n, 'modes']['setting']})".replace(" ()", "")
+               + (" [images]" if by[n, "modes"]["data"] != "ring" else "")) for n in names]
     for ax, (metric, title) in zip(axes, PANELS):
         for yi, name in zip(y, names):
-            r = by[name, metric]
+            r = by.get((name, metric))
+            if r is None:  # an image row has no high-quality fraction
+                continue
             ax.errorbar(r["effect"], yi, xerr=[[r["effect"] - r["ci_low"]], [r["ci_high"] - r["effect"]]], fmt="o",
                         color=VERDICT_COLOURS[r["verdict"]], capsize=3)
         ax.axvline(0.0, color="0.3", lw=0.8)

@@ -33,7 +33,7 @@ def test_a_verdict_follows_the_intervals_side(claim, metric, interval, expected)
 
 
 def test_every_technique_names_its_source_and_toy_prediction():
-    for name, spec in atlas.TECHNIQUES.items():
+    for name, spec in {**atlas.TECHNIQUES, **atlas.IMAGE_TECHNIQUES}.items():
         assert spec["claim"][0] in ("helps", "hurts", "nothing") and any(ch.isdigit() for ch in spec["claim"][1]), name
         assert spec["toy"][0] in ("helps", "hurts", "none", None) and spec["toy"][1], name
     assert len({spec["technique"] for spec in atlas.TECHNIQUES.values()}) >= 14
@@ -59,6 +59,32 @@ def test_the_tiny_atlas_end_to_end(tmp_path):
     assert back.returncode == 0, back.stderr[-3000:]
     again = json.loads((tmp_path / "again" / "atlas.json").read_text())
     assert {r["name"] for r in again["rows"]} == {"label_smoothing"}  # hinge was never trained: left out
+
+
+def test_an_image_technique_end_to_end(tmp_path):
+    """An image-only technique trains the bridge's DCGAN on the image islands (tiny size) with
+    its baseline, paired by seed; its rows carry the image metrics (no high-quality fraction)."""
+    import os
+
+    cmd = [sys.executable, "atlas.py", "--tiny", "--seeds", "2", "--image-seeds", "2", "--only", "diffaugment",
+           "--cache", str(tmp_path / "cache"), "--results", str(tmp_path / "results")]
+    env = {**os.environ, "GAMEDYN_CACHE": str(tmp_path / "classifiers")}
+    done = subprocess.run(cmd, cwd=ROOT / "benchmarks", capture_output=True, text=True, timeout=900, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads((tmp_path / "results" / "atlas.json").read_text())
+    assert [r["metric"] for r in report["rows"]] == list(atlas.IMAGE_METRICS)
+    assert all(KEYS <= set(r) and r["data"] == "image islands (smoke)" and r["seeds"] == 2 for r in report["rows"])
+    # the rows are the paired differences of the runs' own final evaluations
+    finals = {}
+    for arm in ("baseline", "diffaugment"):
+        finals[arm] = [json.loads((tmp_path / "cache" / "images" / f"{arm}-tiny-s{s}" / "result.json").read_text())
+                       for s in range(2)]
+    assert all(json.loads((tmp_path / "cache" / "images" / f"diffaugment-tiny-s{s}" / "config.json").read_text())
+               ["augment"] == "color,translation,cutout" for s in range(2))
+    modes = {arm: [r["evaluation"]["modes"] for r in runs] for arm, runs in finals.items()}
+    expected = gd.metrics.paired_difference(modes["diffaugment"], modes["baseline"])
+    assert report["rows"][0]["effect"] == pytest.approx(expected.difference, abs=1e-12)
+    assert "Image rows" in (tmp_path / "results" / "atlas.md").read_text()
 
 
 def test_pairs_with_an_infinite_kl_are_counted_out_and_said():
