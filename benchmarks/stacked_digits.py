@@ -273,6 +273,15 @@ def fmt(value, se=None, digits=1) -> str:
     return text + (f" ± {se:.{digits}f}" if se is not None and np.isfinite(se) else "")
 
 
+def transfer_text(rank: dict) -> str:
+    """The plain reading of a tau and its interval."""
+    if rank["ci_low"] > 0:
+        return "the islands' order predicts the images' order (the interval lies above 0)"
+    if rank["ci_high"] < 0:
+        return "the images rank the methods against the islands' order (the interval lies below 0)"
+    return "no evidence either way that the order transfers (the interval holds 0)"
+
+
 def render(report: dict) -> str:
     rows, size = report["rows"], report["size"]
     n_modes = next((r["n_modes"] for r in rows if r["n_modes"]), 1000)
@@ -312,7 +321,7 @@ def render(report: dict) -> str:
             continue
         lines.append(f"* by {rank['metric']}: Kendall's tau = {rank['tau']:+.2f}, bootstrap 95 % interval "
                      f"[{rank['ci_low']:+.2f}, {rank['ci_high']:+.2f}] over {len(rank['methods'])} methods "
-                     f"({', '.join(rank['methods'])}).")
+                     f"({', '.join(rank['methods'])}): {transfer_text(rank)}.")
     shared = [m for m in ISLANDS_METHOD if ISLANDS_METHOD[m] in report["islands_rows"] and any(r["method"] == m for r in rows)]
     if shared:
         lines += ["", "| method | islands modes (of 8) | islands KL | image modes | image KL |", "|---|---|---|---|---|"]
