@@ -303,6 +303,9 @@ def render(report: dict) -> str:
         lines.append(f"| {r['label']} | {r['seeds']} | {fmt(r['modes'], r['modes_se'])} | "
                      f"{fmt(r['kl'], r['kl_se'], 2)} | {r['diverged']} | {fmt(*mean_se(d_modes))} / "
                      f"{fmt(*mean_se(d_kl), digits=2)} | {trace} |")
+    missing = [METHODS[m][0] for m in METHODS if not any(r["method"] == m for r in rows)]
+    if missing:
+        lines += ["", f"Not yet run (or not in this invocation's --methods): {', '.join(missing)}."]
     lines += ["", "Mean ± standard error over seeds, at the last evaluation. Δ over the last quarter: the last "
               "evaluation minus the one at three quarters of training, per seed (a run that has flattened out "
               f"has Δ near 0). Cost: {report['cpu_hours']:.2f} core-hours of training and evaluation over all "
