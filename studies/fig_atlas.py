@@ -61,9 +61,12 @@ def main():
     missing = report.get("missing", [])
     note = f"\nnot yet run: {', '.join(missing)}" if missing else ""
     seeds = report.get("seeds", 0)
+    images = report.get("image_seeds") if report.get("image_baseline") else None
+    image_note = (f"; [images]: the bridge's DCGAN on the 10 image islands, {images} seeds" if images else "")
     fig.suptitle("Stabiliser atlas on the islands (PacGAN's 8-mode ring, "
-                 f"{seeds} seeds, paired effects with bootstrap 95 % intervals; colour = verdict on the literature's "
-                 "claim for that metric: green supports, red contradicts, grey inconclusive)" + note, fontsize=10)
+                 f"{seeds} seeds{image_note}; paired effects with bootstrap 95 % intervals; colour = verdict on the "
+                 "literature's claim for that metric: green supports, red contradicts, grey inconclusive)" + note,
+                 fontsize=10)
     if not names:
         axes[0].text(0.5, 0.5, "no technique run yet (benchmarks/atlas.py)", transform=axes[0].transAxes,
                      ha="center")
