@@ -570,11 +570,11 @@ def _islands_prediction() -> tuple[dict, PairedDifference | None]:
         v = stats[method]
         toy[name] = {"islands": f"{protocol}/{data}/{method}", "available": True,
                      "modes": v["modes"].tolist(), "kl": v["kl_capped"].tolist()}
-    diff = paired_difference(stats["gan"]["kl_capped"], stats["extragradient"]["kl_capped"])
+    diff = paired_difference(*(stats[_ISLANDS_METHOD[n]]["kl_capped"] for n in ("sim-gda", "extragradient")))
     return toy, diff
 
 
-def _collapse_pair(runs, toy=None) -> CheckPair:
+def _collapse_pair(runs) -> CheckPair:
     observed = {n: {"seeds": _per_seed(runs, n)} for n in ("sim-gda", "extragradient")}
     a, b = (observed[n]["seeds"] for n in ("sim-gda", "extragradient"))
     for name in observed:
