@@ -304,6 +304,10 @@ def render(report: dict) -> str:
         lines.append(f"| {r['label']} | {r['seeds']} | {fmt(r['modes'], r['modes_se'])} | "
                      f"{fmt(r['kl'], r['kl_se'], 2)} | {r['diverged']} | {fmt(*mean_se(d_modes))} / "
                      f"{fmt(*mean_se(d_kl), digits=2)} | {trace} |")
+    recorded = [r for r in rows if r.get("recorded_in")]
+    if recorded:
+        lines += ["", "Rows read from an earlier report, as it recorded them (same set-up; their run folders "
+                  "are not in this cache): " + "; ".join(f"{r['label']} ({r['recorded_in']})" for r in recorded) + "."]
     missing = [METHODS[m][0] for m in METHODS if not any(r["method"] == m for r in rows)]
     if missing:
         lines += ["", f"Not yet run (or not in this invocation's --methods): {', '.join(missing)}."]
@@ -366,6 +370,30 @@ def calibration(size: str, seed: int) -> list[dict]:
     return out
 
 
+def earlier_rows(parser, path: str, size: str, steps: int | None, seeds: int) -> list[dict]:
+    """The rows of the earlier report at ``path``, each marked with where it was recorded. It
+    must have the same size, settings (bar the device) and seeds as this run, or its rows
+    would not be comparable: that is an error, raised before anything trains."""
+    try:
+        earlier = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as e:
+        parser.error(f"--from-report {path}: cannot read it as a stacked_digits JSON ({e})")
+    settings = dict(SIZES[size], **({"steps": steps} if steps is not None else {}))
+    settings.pop("device", None)
+    theirs = {k: v for k, v in earlier.get("settings", {}).items() if k != "device"}
+    if earlier.get("size") != size or earlier.get("seeds") != seeds or theirs != settings:
+        parser.error(f"--from-report {path}: its size {earlier.get('size')!r}, seeds {earlier.get('seeds')} and "
+                     f"settings differ from this run's ({size!r}, {seeds}); expected the same set-up")
+    return [{**r, "recorded_in": r.get("recorded_in", str(path))} for r in earlier["rows"] if r["method"] in METHODS]
+
+
+def merged(rows: list[dict], earlier: list[dict]) -> list[dict]:
+    """``rows`` and the ``earlier`` rows of the methods ``rows`` lacks, in METHODS order."""
+    have = {r["method"] for r in rows}
+    combined = rows + [r for r in earlier if r["method"] not in have]
+    return sorted(combined, key=lambda r: list(METHODS).index(r["method"]))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--methods", default=",".join(METHODS), help=f"subset of {','.join(METHODS)}")
@@ -381,6 +409,10 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="torch threads per run (default 1)")
     parser.add_argument("--results", default=None, help="folder of the outputs (default results/; --tiny: under --cache)")
     parser.add_argument("--cache", default=str(ROOT / "runs" / "stacked_digits"), help="the runs (resumed on a rerun)")
+    parser.add_argument("--from-report", default=None, metavar="JSON",
+                        help="an earlier stacked_digits JSON of the same size and seeds: its rows of the methods "
+                             "not in --methods join this report as they were recorded (their per-seed numbers, "
+                             "curves and cost), for runs trained in an earlier session whose folders are gone")
     args = parser.parse_args(argv)
     methods = chosen_names(parser, "--methods", args.methods, METHODS)
     check_seeds(parser, args.seeds)
@@ -396,6 +428,7 @@ def main(argv=None) -> int:
     results.mkdir(parents=True, exist_ok=True)
     suffix = SUFFIX[size]
     start = time.perf_counter()
+    earlier = earlier_rows(parser, args.from_report, size, args.steps, args.seeds) if args.from_report else []
     configs = [config_of(method, seed, size, args.steps, cache, args.device)
                for method in methods for seed in range(args.seeds)]
     finished = run_all(configs, args.threads, args.jobs)
@@ -404,6 +437,7 @@ def main(argv=None) -> int:
         rows.append(row(method, finished[i * args.seeds:(i + 1) * args.seeds]))
         print(f"{method:16s} modes {fmt(rows[-1]['modes'], rows[-1]['modes_se'])}  KL "
               f"{fmt(rows[-1]['kl'], rows[-1]['kl_se'], 2)}  diverged {rows[-1]['diverged']}", flush=True)
+    rows = merged(rows, earlier)
     rng = np.random.default_rng(0)
     toy = islands_per_seed(args.islands)
     report = {

@@ -55,6 +55,20 @@ def test_the_tiny_study_end_to_end(tmp_path):
     assert again.returncode == 0, again.stderr[-3000:]
     assert json.loads((tmp_path / "results" / "stacked_digits.json").read_text())["rows"][0]["modes"] == \
         report["rows"][0]["modes"]
+    # an earlier report's rows join a run of the other methods, as recorded, in the methods' order
+    first = tmp_path / "results" / "stacked_digits.json"
+    done = run(tmp_path, "--from-report", str(first), "--results", str(tmp_path / "merged"), methods="gan_alternating")
+    assert done.returncode == 0, done.stderr[-3000:]
+    merged = json.loads((tmp_path / "merged" / "stacked_digits.json").read_text())
+    assert [r["method"] for r in merged["rows"]] == ["gan", "gan_alternating", "pacgan2"]
+    assert [r.get("recorded_in") for r in merged["rows"]] == [str(first), None, str(first)]
+    strip = lambda r: {k: v for k, v in r.items() if k != "recorded_in"}  # noqa: E731
+    assert [strip(r) for r in merged["rows"]] == report["rows"]
+    assert json.loads((tmp_path / "merged" / "cross_scale.json").read_text()) == cross
+    assert "Rows read from an earlier report" in (tmp_path / "merged" / "stacked_digits.md").read_text()
+    done = run(tmp_path, "--from-report", str(first), "--results", str(tmp_path / "other"), "--seeds", "3",
+               methods="gan_alternating")
+    assert done.returncode == 2 and "--from-report" in done.stderr and "expected the same set-up" in done.stderr
 
 
 def test_bad_arguments_are_named(tmp_path):
