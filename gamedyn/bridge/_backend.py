@@ -364,21 +364,31 @@ class TorchOracle(TorchOps):
         return (primal[:n], primal[n:]), (tangent[:n], tangent[n:])
 
     def unrolled_field_x(self, x, y, k: int, lr, through: bool = True, *, base=None, base_state=None):
-        """``-d/dx loss_x(x, y_k(x))`` with ``y_{i+1} = y_i + lr F_y(x, y_i)``.
+        """``-d/dx loss_x(x, y_k(x))`` with ``y_{i+1} = y_i + lr F_y(x, y_i)``; with ``base``
+        (and its state ``base_state`` at ``y``), ``y_{i+1} = y_i + lr U(-F_y(x, y_i); s_i)``,
+        the base state advancing with it (the discriminator's own optimiser, unrolled).
 
         The derivative through the look-ahead is accumulated backwards with one
         vector-Jacobian product of ``F_y`` per look-ahead step (reverse mode by hand), so only
-        the closure is needed, not a functional form of the models.
+        the closure is needed, not a functional form of the models. Through a base, each
+        step's update ``(g, s) -> (U(g; s), s')`` is elementwise, and its vector-Jacobian
+        product is taken by autograd on the same ``base_update`` the forward pass ran.
+        A projection (weight clipping) is applied after each look-ahead step and, as in the
+        JAX backend's ``jax.grad`` through a clip inside its range, differentiated as the
+        identity.
         """
-        if base is not None:
-            raise ValueError(
-                "look_ahead='base' (unrolling the discriminator's optimiser) is not accepted by "
-                "the PyTorch backend; it runs on the JAX backend, or use look_ahead='plain'"
-            )
         lr = _num(lr)
-        ys = [list(y)]
+        ys, states, grads_y = [list(y)], [base_state], []
         for _ in range(int(k)):
-            ys.append(self.project_y(self.axpy(lr, self.field_y(x, ys[-1]), ys[-1])))
+            if base is None:
+                ys.append(self.project_y(self.axpy(lr, self.field_y(x, ys[-1]), ys[-1])))
+                continue
+            _, loss_y = self._losses(x, ys[-1])
+            g = [t.detach() for t in self._grad(loss_y, self.y_params, retain_graph=False)]
+            update, state = self.base_update(base, g, states[-1], ys[-1])
+            grads_y.append(g)
+            states.append(state)
+            ys.append(self.project_y(self.axpy(lr, update, ys[-1])))
         loss_x, _ = self._losses(x, ys[-1])
         params = self.x_params + self.y_params
         n = len(self.x_params)
@@ -387,15 +397,49 @@ class TorchOracle(TorchOps):
         if not through or k == 0:
             return [-g for g in total_x]
         adjoint = [g.detach() for g in grads[n:]]  # d loss_x / d y_k
-        for y_i in reversed(ys[:-1]):
-            # y_{i+1} = y_i + lr F_y(x, y_i): pull the adjoint back through one step
+        moments = {}  # adjoints of the base state's tensors (Adam's mu and nu), zero at y_k
+        for i in reversed(range(int(k))):
+            y_i = ys[i]
+            if base is None:
+                # y_{i+1} = y_i + lr F_y(x, y_i): pull the adjoint back through one step
+                _, loss_y = self._losses(x, y_i)
+                f_y = self._descent(loss_y, self.y_params, create_graph=True)
+                inner = sum(torch.sum(f * a) for f, a in zip(f_y, adjoint))
+                pulled = self._grad(inner, params)
+                total_x = self.axpy(lr, [g.detach() for g in pulled[:n]], total_x)
+                adjoint = self.axpy(lr, [g.detach() for g in pulled[n:]], adjoint)
+                continue
+            adjoint_g, moments = self._base_vjp(base, grads_y[i], states[i], y_i, lr, adjoint, moments)
+            # g_i = grad_y loss_y(x, y_i): pull its adjoint back to (x, y_i)
             _, loss_y = self._losses(x, y_i)
-            f_y = self._descent(loss_y, self.y_params, create_graph=True)
-            inner = sum(torch.sum(f * a) for f, a in zip(f_y, adjoint))
-            pulled = self._grad(inner, params)
-            total_x = self.axpy(lr, [g.detach() for g in pulled[:n]], total_x)
-            adjoint = self.axpy(lr, [g.detach() for g in pulled[n:]], adjoint)
+            g = self._grad(loss_y, self.y_params, create_graph=True)
+            inner = sum(torch.sum(t * a) for t, a in zip(g, adjoint_g))
+            pulled = self._grad(inner, params) if inner.requires_grad else [torch.zeros_like(p) for p in params]
+            total_x = self.add([t.detach() for t in pulled[:n]], total_x)
+            adjoint = self.add([t.detach() for t in pulled[n:]], adjoint)
         return [-g for g in total_x]
+
+    def _base_vjp(self, base, g, state, y, lr, adjoint_y, adjoint_state):
+        """One look-ahead step ``(g, s) -> (y + lr U(g; s), s')`` pulled back: the adjoints of
+        ``g`` and of the state's tensors, given those of ``y_{i+1}`` and ``s'``."""
+        keys = [key for key, value in state.items() if isinstance(value, list)]
+        with torch.enable_grad():
+            g_in = [t.detach().requires_grad_() for t in g]
+            s_in = {key: ([t.detach().requires_grad_() for t in value] if key in keys else value)
+                    for key, value in state.items()}
+            update, s_out = self.base_update(base, g_in, s_in, y)
+            inner = lr * sum(torch.sum(u * a) for u, a in zip(update, adjoint_y))
+            for key in keys:
+                if key in adjoint_state:
+                    inner = inner + sum(torch.sum(t * a) for t, a in zip(s_out[key], adjoint_state[key]))
+            leaves = g_in + [t for key in keys for t in s_in[key]]
+            found = torch.autograd.grad(inner, leaves, allow_unused=True)
+        found = [torch.zeros_like(t) if f is None else f for f, t in zip(found, leaves)]
+        out, i = {}, len(g_in)
+        for key in keys:
+            out[key] = found[i:i + len(s_in[key])]
+            i += len(s_in[key])
+        return found[:len(g_in)], out
 
     def solve_shifted(self, x, y, a_x, a_y, r_x, r_y, *, off_diagonal=False, tol=None, max_iter=None):
         """Solve ``(I - diag(a_x, a_y) J(x, y)) d = r`` by GMRES on Jacobian-vector products

@@ -497,7 +497,7 @@ class Unrolled(Rule):
     the base's update ``y_{i+1} = y_i + lr_unroll U(-F_y(x, y_i); s_i)`` from the
     discriminator's current base state ``s_0`` (Adam's moments and count advance inside the
     look-ahead and are then discarded), differentiated through moments and all. Without a
-    base the two are the same. ``"base"`` runs on the JAX backend.
+    base the two are the same. ``"base"`` runs on the JAX and PyTorch backends (not sympy).
     """
 
     linearisable: ClassVar[bool] = False  # the look-ahead is a k-step inner optimisation

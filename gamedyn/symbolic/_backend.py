@@ -337,7 +337,7 @@ class SympyOracle(SympyOps):
         if base is not None:
             raise ValueError(
                 "look_ahead='base' (unrolling the discriminator's optimiser) is not accepted by "
-                "the sympy backend; it runs on the JAX backend, or use look_ahead='plain'"
+                "the sympy backend; it runs on the JAX and PyTorch backends, or use look_ahead='plain'"
             )
         J, H = self.J, self.loss_x_hessian
         lr = exact(lr)

@@ -32,6 +32,8 @@ RULES = {
     "proximal": gd.optim.proximal(0.5),
     "unrolled": gd.optim.unrolled(0.1, 3),
     "unrolled_no_backprop": gd.optim.unrolled(0.1, 2, through=False),
+    "unrolled_through_adam": gd.optim.unrolled(0.01, 3, base=gd.optim.adam(b1=0.5), look_ahead="base"),
+    "unrolled_through_rmsprop": gd.optim.unrolled(0.01, 2, base=gd.optim.rmsprop(), look_ahead="base"),
     "cgd": gd.optim.cgd(0.3),
     "cgd_ttur": gd.optim.cgd((0.2, 0.5)),
     "gda_adam": gd.optim.gda(0.01, base=gd.optim.adam(b1=0.5, b2=0.9)),
@@ -137,6 +139,32 @@ def test_cgd_conforms_where_the_jacobian_has_diagonal_blocks():
         opt.step(losses)
         torch_traj.append(torch.cat([x, y]).detach().numpy().copy())
     np.testing.assert_allclose(np.array(torch_traj), jax_traj, atol=1e-10, rtol=0)
+
+
+@pytest.mark.parametrize("base", [gd.optim.adam(b1=0.5), gd.optim.rmsprop(decay=0.8)])
+def test_unrolling_the_discriminators_optimiser_conforms_where_its_field_depends_on_it(base):
+    # On a bilinear game F_y ignores y, so the look-ahead's pull-back never passes through
+    # d F_y / d y; with C != 0 it does, at every look-ahead step, through the base's moments.
+    B, C = np.diag([0.4, -0.3, 0.2]), np.array([[0.5, 0.2], [0.2, 0.3]])
+    rule, steps = gd.optim.unrolled(0.02, 4, base=base, look_ahead="base"), 40
+    jax_traj = np.asarray(gd.simulate(gd.games.Quadratic(A, B=B, C=C), rule, Z0, steps).trajectory)
+    x = torch.tensor(Z0[:N_X], dtype=torch.float64, requires_grad=True)
+    y = torch.tensor(Z0[N_X:], dtype=torch.float64, requires_grad=True)
+    At, Bt, Ct = (torch.tensor(m, dtype=torch.float64) for m in (A, B, C))
+
+    def losses():
+        f = x @ Bt @ x / 2 + x @ At @ y - y @ Ct @ y / 2
+        return f, -f
+
+    opt = gd.bridge.GameOptimizer(rule, [x], [y])
+    torch_traj = [Z0]
+    for _ in range(steps):
+        opt.step(losses)
+        torch_traj.append(torch.cat([x, y]).detach().numpy().copy())
+    # the same float64 operations in another order: round-off, as in the bilinear test
+    np.testing.assert_allclose(np.array(torch_traj), jax_traj, atol=1e-10, rtol=0)
+    plain = gd.simulate(gd.games.Quadratic(A, B=B, C=C), gd.optim.unrolled(0.02, 4, base=base), Z0, steps)
+    assert np.abs(np.asarray(plain.trajectory) - jax_traj).max() > 1e-4  # the look-ahead kind matters here
 
 
 def test_off_diagonal_jacobian_products_on_a_general_sum_game():

@@ -410,13 +410,9 @@ def test_unrolled_through_the_discriminators_adam_matches_the_explicit_formula()
 def test_unrolled_look_ahead_is_checked_and_refused_where_unsupported():
     with pytest.raises(ValueError, match="look_ahead='adam' is not accepted"):
         gd.optim.unrolled(0.1, 2, look_ahead="adam")
-    torch = pytest.importorskip("torch")
-    from gamedyn.bridge._backend import TorchOracle
-
-    x, y = [torch.zeros(2, dtype=torch.float64)], [torch.zeros(2, dtype=torch.float64, requires_grad=True)]
-    oracle = TorchOracle(lambda: (x[0].sum(), y[0].sum()), x, y)
-    with pytest.raises(ValueError, match="look_ahead='base'.*not accepted by the PyTorch backend"):
-        oracle.unrolled_field_x(x, y, 2, 0.1, base=gd.optim.adam(), base_state=None)
+    S = gd.symbolic
+    with pytest.raises(ValueError, match="look_ahead='base'.*not accepted by the sympy backend"):
+        S.SympyOracle(S.bilinear()).unrolled_field_x(0, 0, 2, 0.1, base=gd.optim.adam(), base_state=None)
 
 
 @pytest.mark.parametrize("make, message", [
