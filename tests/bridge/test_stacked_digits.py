@@ -62,7 +62,8 @@ def test_the_tiny_study_end_to_end(tmp_path):
     merged = json.loads((tmp_path / "merged" / "stacked_digits.json").read_text())
     assert [r["method"] for r in merged["rows"]] == ["gan", "gan_alternating", "pacgan2"]
     assert [r.get("recorded_in") for r in merged["rows"]] == [str(first), None, str(first)]
-    strip = lambda r: {k: v for k, v in r.items() if k != "recorded_in"}  # noqa: E731
+    assert [r.get("recorded_by") for r in merged["rows"]] == [report["command"], None, report["command"]]
+    strip = lambda r: {k: v for k, v in r.items() if k not in ("recorded_in", "recorded_by")}  # noqa: E731
     assert [strip(r) for r in merged["rows"]] == report["rows"]
     assert json.loads((tmp_path / "merged" / "cross_scale.json").read_text()) == cross
     assert "Rows read from an earlier report" in (tmp_path / "merged" / "stacked_digits.md").read_text()
