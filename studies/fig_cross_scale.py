@@ -6,8 +6,9 @@ here): (a) each rule's modes captured on the islands (VEEGAN's 8-mode ring, 8 se
 its modes captured on Stacked digits (1,000 modes, DCGAN bridge, 3 seeds); every seed is a
 small point and each rule's mean carries its standard error on both axes. The title gives
 Kendall's tau between the two rankings with its bootstrap 95 % interval over seeds. (b) The
-same for KL of the mode histogram against uniform. (c) Modes captured on Stacked digits over
-training, one line per seed: whether the runs had flattened out when they were scored.
+same for KL of the mode histogram against uniform. (c) Modes missed (1,000 minus modes
+captured) and (d) KL on Stacked digits over training, one line per seed, on log axes, where
+a run still improving keeps falling: whether the runs had flattened out when they were scored.
 
 Reads ``results/cross_scale.json`` and ``results/stacked_digits.json``; says so where the
 study has not been run.
@@ -40,14 +41,18 @@ def _tau_text(cross, metric):
 def main():
     gd.plots.use_style()
     cross, study = _read("cross_scale.json"), _read("stacked_digits.json")
-    fig, axes = plt.subplots(1, 3, figsize=(16, 5), layout="constrained")
-    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    fig, axes = plt.subplots(2, 2, figsize=(13, 9.5), layout="constrained")
+    axes = axes.ravel()
+    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     rules = cross["rules"] if cross else []
+    methods = [r["method"] for r in study["rows"]] if study else []
+    methods += [r for r in rules if r not in methods]
+    colours = {m: palette[i % len(palette)] for i, m in enumerate(methods)}  # one colour per rule, every panel
     for ax, (metric, label) in zip(axes[:2], METRICS):
-        for i, rule in enumerate(rules):
+        for rule in rules:
             toy = np.asarray(cross["islands"][rule][metric], float)
             img = np.asarray(cross["images"][rule][metric], float)
-            colour = colours[i % len(colours)]
+            colour = colours[rule]
             # every seed pairing would be a product; show each side's seeds along its own axis
             ax.scatter(toy, np.full(toy.size, img.mean()), s=10, color=colour, alpha=0.45, lw=0)
             ax.scatter(np.full(img.size, toy.mean()), img, s=10, color=colour, alpha=0.45, lw=0)
@@ -60,17 +65,23 @@ def main():
                      fontsize=10)
     if rules:
         axes[0].legend(fontsize=8, loc="best")
-    ax = axes[2]
-    for i, row in enumerate(study["rows"] if study else []):
-        colour = colours[i % len(colours)]
-        for j, curve in enumerate(row["curves"]):
-            ax.plot(curve["steps"], curve["modes"], color=colour, lw=1.2, alpha=0.8,
-                    label=row["method"] if j == 0 else None)
-    ax.set_xlabel("training step")
-    ax.set_ylabel("modes captured (of 1,000; 26,000 samples)")
-    ax.set_title("(c) Stacked digits over training, one line per seed", fontsize=10)
+    n_modes = next((r["n_modes"] for r in study["rows"] if r.get("n_modes")), 1000) if study else 1000
+    for ax, metric in zip(axes[2:], ("missed", "kl")):
+        for row in study["rows"] if study else []:
+            for j, curve in enumerate(row["curves"]):
+                values = np.asarray([np.nan if v is None else v for v in curve["modes" if metric == "missed" else "kl"]],
+                                    float)
+                ax.plot(curve["steps"], n_modes - values if metric == "missed" else values,
+                        color=colours[row["method"]], lw=1.2, alpha=0.8, label=row["method"] if j == 0 else None)
+        ax.set_xlabel("training step")
+        # modes missed reaches 0 (every mode found): linear below 1, logarithmic above
+        ax.set_yscale("symlog", linthresh=1) if metric == "missed" else ax.set_yscale("log")
+    axes[2].set_ylabel(f"modes missed (of {n_modes:,}; 26,000 samples)")
+    axes[2].set_title("(c) Stacked digits over training: modes missed, one line per seed", fontsize=10)
+    axes[3].set_ylabel("KL(mode histogram || uniform)")
+    axes[3].set_title("(d) Stacked digits over training: KL, one line per seed", fontsize=10)
     if study:
-        ax.legend(fontsize=8, loc="lower right")
+        axes[2].legend(fontsize=8, loc="upper right")
     else:
         for a in axes:
             a.text(0.5, 0.5, "not yet run (benchmarks/stacked_digits.py)", transform=a.transAxes, ha="center")
