@@ -119,11 +119,9 @@ def test_bad_arguments_are_named():
         gd.bridge.GameOptimizer(gd.optim.gda(0.1, base=optax.sgd(0.1)), [x], [y])
 
 
-def test_cgd_conforms_where_the_jacobian_has_diagonal_blocks():
-    # On a bilinear game J_off = J; a quadratic game's diagonal blocks -B and -C tell the
-    # off-diagonal system of CGD from the proximal one.
-    B, C = np.diag([0.4, -0.3, 0.2]), np.diag([0.5, 0.1])
-    rule, steps = gd.optim.cgd((0.3, 0.5)), 30
+def quadratic_trajectories(rule, B, C, steps):
+    """The iterates of ``rule`` on the quadratic game ``x'Bx/2 + x'Ay - y'Cy/2`` (zero-sum)
+    from ``Z0``, by JAX's ``gd.simulate`` and by the torch executor."""
     jax_traj = np.asarray(gd.simulate(gd.games.Quadratic(A, B=B, C=C), rule, Z0, steps).trajectory)
     x = torch.tensor(Z0[:N_X], dtype=torch.float64, requires_grad=True)
     y = torch.tensor(Z0[N_X:], dtype=torch.float64, requires_grad=True)
@@ -138,7 +136,15 @@ def test_cgd_conforms_where_the_jacobian_has_diagonal_blocks():
     for _ in range(steps):
         opt.step(losses)
         torch_traj.append(torch.cat([x, y]).detach().numpy().copy())
-    np.testing.assert_allclose(np.array(torch_traj), jax_traj, atol=1e-10, rtol=0)
+    return jax_traj, np.array(torch_traj)
+
+
+def test_cgd_conforms_where_the_jacobian_has_diagonal_blocks():
+    # On a bilinear game J_off = J; a quadratic game's diagonal blocks -B and -C tell the
+    # off-diagonal system of CGD from the proximal one.
+    B, C = np.diag([0.4, -0.3, 0.2]), np.diag([0.5, 0.1])
+    jax_traj, torch_traj = quadratic_trajectories(gd.optim.cgd((0.3, 0.5)), B, C, 30)
+    np.testing.assert_allclose(torch_traj, jax_traj, atol=1e-10, rtol=0)
 
 
 @pytest.mark.parametrize("base", [gd.optim.adam(b1=0.5), gd.optim.rmsprop(decay=0.8)])
@@ -147,22 +153,9 @@ def test_unrolling_the_discriminators_optimiser_conforms_where_its_field_depends
     # d F_y / d y; with C != 0 it does, at every look-ahead step, through the base's moments.
     B, C = np.diag([0.4, -0.3, 0.2]), np.array([[0.5, 0.2], [0.2, 0.3]])
     rule, steps = gd.optim.unrolled(0.02, 4, base=base, look_ahead="base"), 40
-    jax_traj = np.asarray(gd.simulate(gd.games.Quadratic(A, B=B, C=C), rule, Z0, steps).trajectory)
-    x = torch.tensor(Z0[:N_X], dtype=torch.float64, requires_grad=True)
-    y = torch.tensor(Z0[N_X:], dtype=torch.float64, requires_grad=True)
-    At, Bt, Ct = (torch.tensor(m, dtype=torch.float64) for m in (A, B, C))
-
-    def losses():
-        f = x @ Bt @ x / 2 + x @ At @ y - y @ Ct @ y / 2
-        return f, -f
-
-    opt = gd.bridge.GameOptimizer(rule, [x], [y])
-    torch_traj = [Z0]
-    for _ in range(steps):
-        opt.step(losses)
-        torch_traj.append(torch.cat([x, y]).detach().numpy().copy())
+    jax_traj, torch_traj = quadratic_trajectories(rule, B, C, steps)
     # the same float64 operations in another order: round-off, as in the bilinear test
-    np.testing.assert_allclose(np.array(torch_traj), jax_traj, atol=1e-10, rtol=0)
+    np.testing.assert_allclose(torch_traj, jax_traj, atol=1e-10, rtol=0)
     plain = gd.simulate(gd.games.Quadratic(A, B=B, C=C), gd.optim.unrolled(0.02, 4, base=base), Z0, steps)
     assert np.abs(np.asarray(plain.trajectory) - jax_traj).max() > 1e-4  # the look-ahead kind matters here
 
