@@ -351,7 +351,8 @@ def render(report: dict) -> str:
         lines.append("* fewer than three methods have both an islands row and an image row: no ranking yet.")
     lines += ["", "Effects against simultaneous Adam (difference of means, bootstrap 95 % interval):", ""]
     for e in report["effects"]:
-        parts = [f"{m} {e[m]:+.1f} [{e[m + '_ci'][0]:+.1f}, {e[m + '_ci'][1]:+.1f}]" for m in ("modes", "kl") if m in e]
+        parts = [f"{m} {e[m]:+.{d}f} [{e[m + '_ci'][0]:+.{d}f}, {e[m + '_ci'][1]:+.{d}f}]"
+                 for m, d in (("modes", 1), ("kl", 2)) if m in e]
         lines.append(f"* {METHODS[e['method']][0]}: " + "; ".join(parts))
     return "\n".join(lines) + "\n"
 
