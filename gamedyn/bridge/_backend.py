@@ -383,8 +383,7 @@ class TorchOracle(TorchOps):
             if base is None:
                 ys.append(self.project_y(self.axpy(lr, self.field_y(x, ys[-1]), ys[-1])))
                 continue
-            _, loss_y = self._losses(x, ys[-1])
-            g = [t.detach() for t in self._grad(loss_y, self.y_params, retain_graph=False)]
+            g = self.scale(-1.0, self.field_y(x, ys[-1]))  # the gradient, averaged as the plain look-ahead's field
             update, state = self.base_update(base, g, states[-1], ys[-1])
             grads_y.append(g)
             states.append(state)
