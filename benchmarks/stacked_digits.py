@@ -315,11 +315,10 @@ def render(report: dict) -> str:
     if recorded:
         lines += ["", "Rows read from an earlier report, as it recorded them (same set-up; their run folders "
                   "are not in this cache): " + "; ".join(f"{r['label']} (made by `{r['recorded_by']}`)" for r in recorded) + "."]
-    missing = [METHODS[m][0] for m in METHODS if not any(r["method"] == m for r in rows)]
+    missing = [m for m in METHODS if not any(r["method"] == m for r in rows)]
     if missing:
         lines += ["", "Not yet run (or not in this invocation's --methods): " + ", ".join(
-            METHODS[m][0] + (f" ({COST[m]})" if m in COST else "") for m in METHODS
-            if not any(r["method"] == m for r in rows)) + "."]
+            METHODS[m][0] + (f" ({COST[m]})" if m in COST else "") for m in missing) + "."]
     lines += ["", "Mean ± standard error over seeds, at the last evaluation. Δ over the last quarter: the last "
               "evaluation minus the one at three quarters of training, per seed (a run that has flattened out "
               f"has Δ near 0). Cost: {report['cpu_hours']:.2f} core-hours of training and evaluation over all "
